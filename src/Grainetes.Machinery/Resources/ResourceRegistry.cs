@@ -1,0 +1,99 @@
+using k8s.Models;
+
+namespace Grainetes.Machinery.Resources;
+
+/// <summary>The resources this API server serves, looked up by URL parts or by kind.</summary>
+public sealed class ResourceRegistry
+{
+    private readonly Dictionary<(string Group, string Version, string Plural), ResourceType> byPath = new();
+    private readonly Dictionary<(string ApiVersion, string Kind), ResourceType> byKind = new();
+    private readonly Dictionary<string, ResourceType> byStorageKey = new(StringComparer.Ordinal);
+
+    public ResourceRegistry(IEnumerable<ResourceType> types)
+    {
+        All = types.ToList();
+        foreach (var type in All)
+        {
+            byPath.Add((type.Group, type.Version, type.Plural), type);
+            byKind.Add((type.ApiVersion, type.Kind), type);
+            byStorageKey.Add(type.StorageKey, type);
+        }
+    }
+
+    public IReadOnlyList<ResourceType> All { get; }
+
+    /// <summary>The built-in kinds, shared by every silo.</summary>
+    public static ResourceRegistry BuiltIn { get; } = new(CreateBuiltInTypes());
+
+    public ResourceType? Find(string group, string version, string plural) =>
+        byPath.TryGetValue((group, version, plural), out var type) ? type : null;
+
+    public ResourceType? FindByKind(string apiVersion, string kind) =>
+        byKind.TryGetValue((apiVersion, kind), out var type) ? type : null;
+
+    public ResourceType? FindByStorageKey(string storageKey) =>
+        byStorageKey.TryGetValue(storageKey, out var type) ? type : null;
+
+    public ResourceType Get(string storageKey) =>
+        FindByStorageKey(storageKey) ?? throw new KeyNotFoundException($"No resource is registered as '{storageKey}'.");
+
+    public IEnumerable<string> GroupVersions => All.Select(t => t.ApiVersion).Distinct();
+
+    private static IEnumerable<ResourceType> CreateBuiltInTypes()
+    {
+        yield return Core("Namespace", "namespaces", typeof(V1Namespace), namespaced: false, shortNames: ["ns"], hasStatus: true);
+        yield return Core("Pod", "pods", typeof(V1Pod), namespaced: true, shortNames: ["po"], hasStatus: true, categories: ["all"]);
+        yield return Core("Service", "services", typeof(V1Service), namespaced: true, shortNames: ["svc"], hasStatus: true, categories: ["all"]);
+        yield return Core("Endpoints", "endpoints", typeof(V1Endpoints), namespaced: true, shortNames: ["ep"], singular: "endpoints");
+        yield return Core("Node", "nodes", typeof(V1Node), namespaced: false, shortNames: ["no"], hasStatus: true);
+        yield return Core("ConfigMap", "configmaps", typeof(V1ConfigMap), namespaced: true, shortNames: ["cm"]);
+        yield return Core("Secret", "secrets", typeof(V1Secret), namespaced: true);
+        yield return Core("ServiceAccount", "serviceaccounts", typeof(V1ServiceAccount), namespaced: true, shortNames: ["sa"]);
+        yield return Core("Event", "events", typeof(Corev1Event), namespaced: true, shortNames: ["ev"]);
+        yield return Apps("Deployment", "deployments", typeof(V1Deployment), shortNames: ["deploy"]);
+        yield return Apps("ReplicaSet", "replicasets", typeof(V1ReplicaSet), shortNames: ["rs"]);
+        yield return new ResourceType
+        {
+            Group = "coordination.k8s.io",
+            Version = "v1",
+            Kind = "Lease",
+            Plural = "leases",
+            Singular = "lease",
+            Namespaced = true,
+            ModelType = typeof(V1Lease),
+        };
+    }
+
+    private static ResourceType Core(
+        string kind, string plural, Type model, bool namespaced, string[]? shortNames = null,
+        bool hasStatus = false, string[]? categories = null, string? singular = null) => new()
+        {
+            Group = "",
+            Version = "v1",
+            Kind = kind,
+            Plural = plural,
+            Singular = singular ?? kind.ToLowerInvariant(),
+            Namespaced = namespaced,
+            ModelType = model,
+            ShortNames = shortNames ?? [],
+            Categories = categories ?? [],
+            HasStatus = hasStatus,
+            TracksGeneration = hasStatus && kind != "Namespace",
+        };
+
+    private static ResourceType Apps(string kind, string plural, Type model, string[] shortNames) => new()
+    {
+        Group = "apps",
+        Version = "v1",
+        Kind = kind,
+        Plural = plural,
+        Singular = kind.ToLowerInvariant(),
+        Namespaced = true,
+        ModelType = model,
+        ShortNames = shortNames,
+        Categories = ["all"],
+        HasStatus = true,
+        HasScale = true,
+        TracksGeneration = true,
+    };
+}
