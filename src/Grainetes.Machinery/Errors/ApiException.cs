@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Grainetes.Machinery.Errors;
@@ -11,28 +12,59 @@ public sealed class ApiException : Exception
     public ApiException(int code, string reason, string message, IReadOnlyList<StatusCause>? causes = null)
         : base(message)
     {
-        Code = code;
-        Reason = reason;
-        Causes = causes ?? [];
+        // State lives in Exception.Data: Orleans carries Data across silos, not custom fields.
+        Data[CodeKey] = code;
+        Data[ReasonKey] = reason;
+        if (causes is { Count: > 0 })
+        {
+            Data[CausesKey] = JsonSerializer.Serialize(causes.Select(c => new[] { c.Reason, c.Field, c.Message }).ToArray());
+        }
     }
 
+    private const string CodeKey = "grainetes.code";
+    private const string ReasonKey = "grainetes.reason";
+    private const string CausesKey = "grainetes.causes";
+    private const string KindKey = "grainetes.kind";
+    private const string NameKey = "grainetes.name";
+    private const string GroupKey = "grainetes.group";
+    private const string RetryKey = "grainetes.retry";
+
     /// <summary>HTTP status code (400, 404, 409, 410, 413, 422, ...).</summary>
-    public int Code { get; }
+    public int Code => Data[CodeKey] is int code ? code : 500;
 
     /// <summary>Kubernetes reason: BadRequest, NotFound, AlreadyExists, Conflict, Gone, Invalid, RequestEntityTooLarge, ...</summary>
-    public string Reason { get; }
+    public string Reason => Data[ReasonKey] as string ?? "InternalError";
 
-    public IReadOnlyList<StatusCause> Causes { get; }
+    public IReadOnlyList<StatusCause> Causes =>
+        Data[CausesKey] is string json
+            ? JsonSerializer.Deserialize<string[][]>(json)!.Select(c => new StatusCause(c[0], c[1], c[2])).ToList()
+            : [];
 
     /// <summary>Object kind, name and group for <c>Status.details</c>; optional.</summary>
-    public string? DetailsKind { get; init; }
+    public string? DetailsKind
+    {
+        get => Data[KindKey] as string;
+        init => Data[KindKey] = value;
+    }
 
-    public string? DetailsName { get; init; }
+    public string? DetailsName
+    {
+        get => Data[NameKey] as string;
+        init => Data[NameKey] = value;
+    }
 
-    public string? DetailsGroup { get; init; }
+    public string? DetailsGroup
+    {
+        get => Data[GroupKey] as string;
+        init => Data[GroupKey] = value;
+    }
 
     /// <summary>Seconds a client should wait before retrying (429/503), sent as Retry-After.</summary>
-    public int? RetryAfterSeconds { get; init; }
+    public int? RetryAfterSeconds
+    {
+        get => Data[RetryKey] as int?;
+        init => Data[RetryKey] = value;
+    }
 
     public static ApiException BadRequest(string message) => new(400, "BadRequest", message);
 
