@@ -24,9 +24,15 @@ public interface IResourceCollectionGrain : IGrainWithStringKey
     /// </summary>
     Task<bool> IsKnown(string @namespace, string name, long resourceVersion);
 
+    /// <summary>The logged form of an object, or null when the log says it does not exist.</summary>
+    Task<string?> Cached(string @namespace, string name);
+
+    /// <summary>Objects whose <c>ownerReferences</c> name the owner's uid, as <c>namespace/name</c>.</summary>
+    Task<IReadOnlyList<string>> Dependents(string ownerUid);
+
     Task<ListResult> List(ListRequest request);
 
-    /// <summary>Names of the objects in a namespace (all namespaces when null), for controllers.</summary>
+    /// <summary>Names of the objects in a namespace (all namespaces when null, then as <c>namespace/name</c>), for controllers.</summary>
     Task<IReadOnlyList<string>> Names(string? @namespace);
 
     /// <summary>Long poll: the events after <paramref name="afterResourceVersion"/>, waiting up to <paramref name="maxWait"/> for one.</summary>

@@ -1,0 +1,38 @@
+using Azure.Data.Tables;
+using Grainetes.Grains.Storage;
+using Grainetes.Grains.Store;
+using Grainetes.Machinery.Errors;
+using Grainetes.Machinery.Resources;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
+using Orleans.Serialization.Configuration;
+
+namespace Grainetes.Grains.Hosting;
+
+/// <summary>Adds the object store and controllers to a silo, on the Azure Table account in <see cref="StoreOptions"/>.</summary>
+public static class GrainetesSiloBuilderExtensions
+{
+    public static ISiloBuilder AddGrainetesGrains(this ISiloBuilder builder, Action<StoreOptions> configure)
+    {
+        var options = new StoreOptions();
+        configure(options);
+        builder.Services.Configure(configure);
+        builder.Services.TryAddSingleton(ResourceRegistry.BuiltIn);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<ChangeLogStore>();
+        builder.Services.Configure<TypeManifestOptions>(o => o.AllowedTypes.Add(typeof(ApiException).FullName!));
+        builder.AddAzureTableGrainStorage(ObjectGrain.StorageName, o =>
+        {
+            o.TableServiceClient = new TableServiceClient(options.ConnectionString);
+            o.TableName = options.TablePrefix + "Objects";
+            o.DeleteStateOnClear = true;
+        });
+        builder.UseAzureTableReminderService(o =>
+        {
+            o.TableServiceClient = new TableServiceClient(options.ConnectionString);
+            o.TableName = options.TablePrefix + "Reminders";
+        });
+        return builder;
+    }
+}

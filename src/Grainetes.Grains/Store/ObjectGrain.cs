@@ -1,0 +1,421 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Grainetes.Abstractions.Controllers;
+using Grainetes.Abstractions.Store;
+using Grainetes.Machinery.Errors;
+using Grainetes.Machinery.Objects;
+using Grainetes.Machinery.Patching;
+using Grainetes.Machinery.Resources;
+using Grainetes.Machinery.Validation;
+using Microsoft.Extensions.Logging;
+
+namespace Grainetes.Grains.Store;
+
+/// <summary>
+/// One Kubernetes object. Turns are serialized, so read-patch-validate-write is atomic; the state write is
+/// the commit point, after which the change is reported to the kind's collection for the log and watches.
+/// </summary>
+public sealed partial class ObjectGrain : Grain, IObjectGrain
+{
+    public const string StorageName = "objects";
+
+    private readonly IPersistentState<StoredObjectState> state;
+    private readonly ResourceRegistry registry;
+    private readonly TimeProvider time;
+    private readonly ILogger<ObjectGrain> logger;
+
+    private ObjectKey key;
+    private ResourceType type = null!;
+    private IResourceCollectionGrain collection = null!;
+    private JsonObject? current;
+
+    public ObjectGrain(
+        [PersistentState("object", StorageName)] IPersistentState<StoredObjectState> state,
+        ResourceRegistry registry,
+        TimeProvider time,
+        ILogger<ObjectGrain> logger)
+    {
+        this.state = state;
+        this.registry = registry;
+        this.time = time;
+        this.logger = logger;
+    }
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        key = ObjectKey.Parse(this.GetPrimaryKeyString());
+        type = registry.Get(key.Resource);
+        collection = GrainFactory.GetGrain<IResourceCollectionGrain>(key.Resource);
+        current = state.State.Json is { } json ? JsonNode.Parse(json)!.AsObject() : null;
+
+        // A silo that died between this object's write and its log entry leaves the two apart; the
+        // stored object is the truth, so log it again (with a new version) or log its deletion.
+        if (!await collection.IsKnown(key.Namespace, key.Name, current is null ? 0 : state.State.ResourceVersion))
+        {
+            LogRepair(key.GrainKey);
+            if (current is not null)
+            {
+                await CommitAsync(current.DeepClone().AsObject(), WatchEventType.Modified, dryRun: false);
+            }
+            else if (await collection.Cached(key.Namespace, key.Name) is { } logged)
+            {
+                var rv = await collection.Reserve();
+                var gone = JsonNode.Parse(logged)!.AsObject();
+                SetVersion(gone, rv);
+                await collection.Committed(new ChangeEvent(rv, WatchEventType.Deleted, key.Namespace, key.Name, gone.ToJsonString()));
+            }
+        }
+    }
+
+    public Task<string?> Get() => Task.FromResult(state.State.Json);
+
+    public async Task<string> Create(string json, WriteOptions options)
+    {
+        if (current is not null)
+        {
+            throw ApiException.AlreadyExists(type.Plural, key.Name, type.Group);
+        }
+
+        var obj = Parse(json);
+        PrepareCreate(obj);
+        ObjectValidator.Validate(type, obj);
+        var result = await CommitAsync(obj, WatchEventType.Added, options.DryRun);
+        if (type.StorageKey == "namespaces" && !options.DryRun)
+        {
+            GrainFactory.GetGrain<INamespaceControllerGrain>(key.Name).Reconcile().Ignore();
+        }
+
+        return result;
+    }
+
+    public async Task<string> Update(string json, WriteOptions options)
+    {
+        var live = current ?? throw ApiException.NotFound(type.Plural, key.Name, type.Group);
+        var incoming = Parse(json);
+        if (options.Subresource == "scale")
+        {
+            incoming = ScaleSubresource.FromScale(live, incoming);
+        }
+
+        var saved = await SaveUpdateAsync(live, incoming, options);
+        return options.Subresource == "scale" ? ScaleSubresource.ToScale(JsonNode.Parse(saved)!.AsObject()).ToJsonString() : saved;
+    }
+
+    public async Task<string> Patch(string patch, WriteOptions options)
+    {
+        var patchType = options.PatchType ?? "application/merge-patch+json";
+        JsonNode? patchNode;
+        try
+        {
+            patchNode = patchType.StartsWith("application/apply-patch", StringComparison.Ordinal)
+                ? JsonNode.Parse(patch)
+                : JsonNode.Parse(patch);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw ApiException.BadRequest("error decoding patch: " + ex.Message);
+        }
+
+        if (current is null)
+        {
+            if (patchType.StartsWith("application/apply-patch", StringComparison.Ordinal) && patchNode is JsonObject applied)
+            {
+                var created = ServerSideApply.Apply(null, applied, type.ModelType, options.FieldManager ?? "unknown");
+                return await Create(created.ToJsonString(), options);
+            }
+
+            throw ApiException.NotFound(type.Plural, key.Name, type.Group);
+        }
+
+        var live = current;
+        var target = options.Subresource == "scale" ? ScaleSubresource.ToScale(live) : live.DeepClone().AsObject();
+        var targetModel = options.Subresource == "scale" ? typeof(k8s.Models.V1Scale) : type.ModelType;
+        JsonObject patched = patchType switch
+        {
+            "application/merge-patch+json" => JsonMergePatch.Apply(target, RequireObject(patchNode)),
+            "application/strategic-merge-patch+json" => StrategicMergePatch.Apply(target, RequireObject(patchNode), targetModel),
+            "application/json-patch+json" => JsonPatch.Apply(target, patchNode as JsonArray ?? throw ApiException.BadRequest("a JSON patch must be an array of operations")),
+            _ when patchType.StartsWith("application/apply-patch", StringComparison.Ordinal) =>
+                ServerSideApply.Apply(target, RequireObject(patchNode), targetModel, options.FieldManager ?? "unknown"),
+            _ => throw ApiException.UnsupportedMediaType(patchType),
+        };
+
+        if (options.Subresource == "scale")
+        {
+            patched = ScaleSubresource.FromScale(live, patched);
+        }
+
+        var saved = await SaveUpdateAsync(live, patched, options);
+        return options.Subresource == "scale" ? ScaleSubresource.ToScale(JsonNode.Parse(saved)!.AsObject()).ToJsonString() : saved;
+    }
+
+    public async Task<DeleteResult> Delete(DeleteOptions options)
+    {
+        var live = current ?? throw ApiException.NotFound(type.Plural, key.Name, type.Group);
+        var meta = live["metadata"]!.AsObject();
+        if (options.PreconditionUid is { } uid && uid != (string?)meta["uid"])
+        {
+            throw ApiException.Conflict(type.Plural, key.Name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {(string?)meta["uid"]}", type.Group);
+        }
+
+        if (options.PreconditionResourceVersion is { } rv && rv != (string?)meta["resourceVersion"])
+        {
+            throw ApiException.Conflict(type.Plural, key.Name, $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {(string?)meta["resourceVersion"]}", type.Group);
+        }
+
+        var policy = options.PropagationPolicy ?? "Background";
+        var obj = live.DeepClone().AsObject();
+        var objMeta = obj["metadata"]!.AsObject();
+        var finalizers = objMeta["finalizers"] as JsonArray ?? new JsonArray();
+        if (policy == "Foreground" && !finalizers.Any(f => (string?)f == "foregroundDeletion"))
+        {
+            finalizers.Add("foregroundDeletion");
+        }
+        else if (policy == "Orphan" && !finalizers.Any(f => (string?)f == "orphan"))
+        {
+            finalizers.Add("orphan");
+        }
+
+        if (finalizers.Count > 0)
+        {
+            objMeta["finalizers"] = finalizers;
+        }
+
+        var isNamespace = type.StorageKey == "namespaces";
+        if (finalizers.Count > 0 || isNamespace)
+        {
+            if (objMeta["deletionTimestamp"] is null)
+            {
+                objMeta["deletionTimestamp"] = Now();
+                objMeta["deletionGracePeriodSeconds"] = 0;
+                if (isNamespace)
+                {
+                    obj["status"] = new JsonObject { ["phase"] = "Terminating" };
+                }
+            }
+
+            var json = JsonNode.DeepEquals(obj, live) ? state.State.Json! : await CommitAsync(obj, WatchEventType.Modified, options.DryRun);
+            if (!options.DryRun)
+            {
+                AfterMarkedForDeletion(obj, policy);
+            }
+
+            return new DeleteResult(json, false);
+        }
+
+        var removed = await RemoveAsync(obj, options.DryRun);
+        return new DeleteResult(removed, true);
+    }
+
+    private void AfterMarkedForDeletion(JsonObject obj, string policy)
+    {
+        if (type.StorageKey == "namespaces")
+        {
+            GrainFactory.GetGrain<INamespaceControllerGrain>(key.Name).Reconcile().Ignore();
+        }
+        else if (policy is "Foreground" or "Orphan")
+        {
+            NotifyGarbageCollector(obj, policy);
+        }
+    }
+
+    private async Task<string> SaveUpdateAsync(JsonObject live, JsonObject incoming, WriteOptions options)
+    {
+        var liveMeta = live["metadata"]!.AsObject();
+        if (incoming["metadata"]?["resourceVersion"] is JsonNode wanted && (string?)wanted is { Length: > 0 } wantedVersion
+            && wantedVersion != (string?)liveMeta["resourceVersion"])
+        {
+            throw ApiException.Conflict(type.Plural, key.Name, "the object has been modified; please apply your changes to the latest version and try again", type.Group);
+        }
+
+        JsonObject updated;
+        if (options.Subresource == "status")
+        {
+            updated = live.DeepClone().AsObject();
+            updated["status"] = incoming["status"]?.DeepClone();
+        }
+        else
+        {
+            updated = incoming.DeepClone().AsObject();
+            if (type.HasStatus)
+            {
+                updated["status"] = live["status"]?.DeepClone();
+            }
+        }
+
+        updated["apiVersion"] = type.ApiVersion;
+        updated["kind"] = type.Kind;
+        var meta = updated["metadata"] as JsonObject ?? new JsonObject();
+        updated["metadata"] = meta;
+        foreach (var field in new[] { "name", "namespace", "uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds", "resourceVersion" })
+        {
+            meta[field] = liveMeta[field]?.DeepClone();
+        }
+
+        meta.Remove("selfLink");
+        RemoveNulls(meta);
+        ObjectDefaults.Apply(type, updated);
+
+        if (JsonNode.DeepEquals(updated, live))
+        {
+            return state.State.Json!;
+        }
+
+        if (type.TracksGeneration && !JsonNode.DeepEquals(updated["spec"], live["spec"]))
+        {
+            meta["generation"] = ((long?)liveMeta["generation"] ?? 0) + 1;
+        }
+
+        ObjectValidator.Validate(type, updated);
+        if (meta["deletionTimestamp"] is not null && !HasFinalizers(updated))
+        {
+            return await RemoveAsync(updated, options.DryRun);
+        }
+
+        return await CommitAsync(updated, WatchEventType.Modified, options.DryRun);
+    }
+
+    private async Task<string> CommitAsync(JsonObject obj, WatchEventType eventType, bool dryRun)
+    {
+        if (dryRun)
+        {
+            return obj.ToJsonString();
+        }
+
+        var rv = await collection.Reserve();
+        SetVersion(obj, rv);
+        var json = obj.ToJsonString();
+        var previous = (state.State.Json, state.State.ResourceVersion);
+        state.State.Json = json;
+        state.State.ResourceVersion = rv;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception ex)
+        {
+            (state.State.Json, state.State.ResourceVersion) = previous;
+            await collection.Abandon(rv);
+            LogWriteFailed(ex, key.GrainKey);
+            DeactivateOnIdle(); // reload state and ETag from storage on the next call
+            throw ApiException.ServiceUnavailable("storage is unavailable: " + ex.GetType().Name, 1);
+        }
+
+        current = obj;
+        await collection.Committed(new ChangeEvent(rv, eventType, key.Namespace, key.Name, json));
+        return json;
+    }
+
+    private async Task<string> RemoveAsync(JsonObject obj, bool dryRun)
+    {
+        if (dryRun)
+        {
+            return obj.ToJsonString();
+        }
+
+        var rv = await collection.Reserve();
+        SetVersion(obj, rv);
+        var json = obj.ToJsonString();
+        var previous = (state.State.Json, state.State.ResourceVersion);
+        try
+        {
+            await state.ClearStateAsync();
+        }
+        catch (Exception ex)
+        {
+            (state.State.Json, state.State.ResourceVersion) = previous;
+            await collection.Abandon(rv);
+            LogWriteFailed(ex, key.GrainKey);
+            DeactivateOnIdle();
+            throw ApiException.ServiceUnavailable("storage is unavailable: " + ex.GetType().Name, 1);
+        }
+
+        current = null;
+        await collection.Committed(new ChangeEvent(rv, WatchEventType.Deleted, key.Namespace, key.Name, json));
+        NotifyGarbageCollector(obj, "Background");
+        return json;
+    }
+
+    private void NotifyGarbageCollector(JsonObject obj, string policy)
+    {
+        if ((string?)obj["metadata"]?["uid"] is { } uid)
+        {
+            GrainFactory.GetGrain<IGarbageCollectorGrain>(key.Namespace).OwnerDeleted(key.Resource, key.Name, uid, policy).Ignore();
+        }
+    }
+
+    private void PrepareCreate(JsonObject obj)
+    {
+        obj["apiVersion"] = type.ApiVersion;
+        obj["kind"] = type.Kind;
+        var meta = obj["metadata"] as JsonObject ?? new JsonObject();
+        obj["metadata"] = meta;
+        meta["name"] = key.Name;
+        if (type.Namespaced)
+        {
+            meta["namespace"] = key.Namespace;
+        }
+        else
+        {
+            meta.Remove("namespace");
+        }
+
+        meta["uid"] = Guid.NewGuid().ToString();
+        meta["creationTimestamp"] = Now();
+        foreach (var field in new[] { "resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "generation" })
+        {
+            meta.Remove(field);
+        }
+
+        if (type.TracksGeneration)
+        {
+            meta["generation"] = 1;
+        }
+
+        if (type.HasStatus && type.StorageKey is not ("nodes" or "namespaces"))
+        {
+            obj.Remove("status");
+        }
+
+        RemoveNulls(meta);
+        ObjectDefaults.Apply(type, obj);
+    }
+
+    private static bool HasFinalizers(JsonObject obj) =>
+        obj["metadata"]?["finalizers"] is JsonArray { Count: > 0 }
+        || (obj["kind"]?.GetValue<string>() == "Namespace" && obj["spec"]?["finalizers"] is JsonArray { Count: > 0 });
+
+    private static void SetVersion(JsonObject obj, long rv) =>
+        obj["metadata"]!["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
+
+    private string Now() => time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static void RemoveNulls(JsonObject obj)
+    {
+        foreach (var name in obj.Where(p => p.Value is null).Select(p => p.Key).ToList())
+        {
+            obj.Remove(name);
+        }
+    }
+
+    private static JsonObject RequireObject(JsonNode? node) =>
+        node as JsonObject ?? throw ApiException.BadRequest("the patch must be a JSON object");
+
+    private static JsonObject Parse(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json) as JsonObject ?? throw ApiException.BadRequest("the object must be a JSON object");
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw ApiException.BadRequest("the object could not be decoded: " + ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Object {Key} was stored but never logged; logging it again")]
+    private partial void LogRepair(string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing object {Key} failed")]
+    private partial void LogWriteFailed(Exception ex, string key);
+}

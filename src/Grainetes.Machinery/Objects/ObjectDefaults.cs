@@ -1,0 +1,112 @@
+using System.Text.Json.Nodes;
+using Grainetes.Machinery.Resources;
+
+namespace Grainetes.Machinery.Objects;
+
+/// <summary>
+/// The defaults Kubernetes' API server fills in on create and update, for the fields clients read back
+/// (kubectl diff and apply compare against them; controllers rely on them).
+/// </summary>
+public static class ObjectDefaults
+{
+    public static void Apply(ResourceType type, JsonObject obj)
+    {
+        switch (type.StorageKey)
+        {
+            case "pods":
+                DefaultPodSpec(Obj(obj, "spec"));
+                var status = Obj(obj, "status");
+                status["phase"] ??= "Pending";
+                status["qosClass"] ??= "BestEffort";
+                break;
+            case "deployments.apps":
+                var spec = Obj(obj, "spec");
+                spec["replicas"] ??= 1;
+                spec["revisionHistoryLimit"] ??= 10;
+                spec["progressDeadlineSeconds"] ??= 600;
+                var strategy = Obj(spec, "strategy");
+                strategy["type"] ??= "RollingUpdate";
+                if ((string?)strategy["type"] == "RollingUpdate")
+                {
+                    var rolling = Obj(strategy, "rollingUpdate");
+                    rolling["maxSurge"] ??= "25%";
+                    rolling["maxUnavailable"] ??= "25%";
+                }
+
+                DefaultPodSpec(Obj(Obj(spec, "template"), "spec"));
+                break;
+            case "replicasets.apps":
+                var rsSpec = Obj(obj, "spec");
+                rsSpec["replicas"] ??= 1;
+                DefaultPodSpec(Obj(Obj(rsSpec, "template"), "spec"));
+                break;
+            case "services":
+                var svc = Obj(obj, "spec");
+                svc["type"] ??= "ClusterIP";
+                svc["sessionAffinity"] ??= "None";
+                if (svc["ports"] is JsonArray ports)
+                {
+                    foreach (var port in ports.OfType<JsonObject>())
+                    {
+                        port["protocol"] ??= "TCP";
+                        port["targetPort"] ??= port["port"]?.DeepClone();
+                    }
+                }
+
+                break;
+            case "namespaces":
+                Obj(obj, "spec")["finalizers"] ??= new JsonArray("kubernetes");
+                Obj(obj, "status")["phase"] ??= "Active";
+                break;
+            case "secrets":
+                obj["type"] ??= "Opaque";
+                break;
+        }
+    }
+
+    private static void DefaultPodSpec(JsonObject spec)
+    {
+        spec["restartPolicy"] ??= "Always";
+        spec["terminationGracePeriodSeconds"] ??= 30;
+        spec["dnsPolicy"] ??= "ClusterFirst";
+        spec["schedulerName"] ??= "default-scheduler";
+        spec["securityContext"] ??= new JsonObject();
+        spec["serviceAccountName"] ??= "default";
+        foreach (var list in new[] { "initContainers", "containers" })
+        {
+            if (spec[list] is not JsonArray containers)
+            {
+                continue;
+            }
+
+            foreach (var container in containers.OfType<JsonObject>())
+            {
+                var image = (string?)container["image"] ?? "";
+                var tagged = image.Contains(':', StringComparison.Ordinal) && !image.EndsWith(":latest", StringComparison.Ordinal);
+                container["imagePullPolicy"] ??= tagged || image.Contains('@', StringComparison.Ordinal) ? "IfNotPresent" : "Always";
+                container["terminationMessagePath"] ??= "/dev/termination-log";
+                container["terminationMessagePolicy"] ??= "File";
+                container["resources"] ??= new JsonObject();
+                if (container["ports"] is JsonArray ports)
+                {
+                    foreach (var port in ports.OfType<JsonObject>())
+                    {
+                        port["protocol"] ??= "TCP";
+                    }
+                }
+            }
+        }
+    }
+
+    private static JsonObject Obj(JsonObject parent, string name)
+    {
+        if (parent[name] is JsonObject existing)
+        {
+            return existing;
+        }
+
+        var created = new JsonObject();
+        parent[name] = created;
+        return created;
+    }
+}
