@@ -21,6 +21,7 @@ public static class GrainetesSiloBuilderExtensions
         builder.Services.TryAddSingleton(ResourceRegistry.BuiltIn);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<ChangeLogStore>();
+        builder.Services.TryAddSingleton<Grainetes.Abstractions.Health.IStorageProbe, ChangeLogStorageProbe>();
         builder.Services.Configure<TypeManifestOptions>(o => o.AllowedTypes.Add(typeof(ApiException).FullName!));
         builder.AddAzureTableGrainStorage(ObjectGrain.StorageName, o =>
         {

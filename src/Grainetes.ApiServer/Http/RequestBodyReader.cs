@@ -1,0 +1,103 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Grainetes.Machinery.Errors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using YamlDotNet.Serialization;
+
+namespace Grainetes.ApiServer.Http;
+
+/// <summary>Reads a request body (JSON or YAML) within the size limit into a JSON tree.</summary>
+public sealed class RequestBodyReader(IOptions<ApiServerOptions> options)
+{
+    private readonly IDeserializer yaml = new DeserializerBuilder()
+        .WithAttemptingUnquotedStringTypeDeserialization()
+        .Build();
+
+    public async Task<string> ReadTextAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var limit = options.Value.MaxBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            throw ApiException.TooLarge(limit);
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw ApiException.TooLarge(limit);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        if (buffer.Length == 0)
+        {
+            throw ApiException.BadRequest("the request body is empty");
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>Parses a body as JSON, or as YAML when the content type says so (or it does not look like JSON).</summary>
+    public JsonNode Parse(string text, string? contentType)
+    {
+        var trimmed = text.AsSpan().TrimStart();
+        var looksJson = trimmed.Length > 0 && (trimmed[0] == '{' || trimmed[0] == '[');
+        var isYaml = contentType is not null && contentType.Contains("yaml", StringComparison.OrdinalIgnoreCase);
+        if (looksJson || !isYaml)
+        {
+            try
+            {
+                return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 256 })
+                    ?? throw ApiException.BadRequest("the request body is null");
+            }
+            catch (JsonException ex) when (!isYaml)
+            {
+                throw ApiException.BadRequest("the request body could not be decoded as JSON: " + ex.Message);
+            }
+            catch (JsonException)
+            {
+                // YAML that happens to start with a brace: fall through to the YAML reader.
+            }
+        }
+
+        try
+        {
+            var graph = yaml.Deserialize<object?>(text);
+            return ToJson(graph, 0) ?? throw ApiException.BadRequest("the request body is empty");
+        }
+        catch (YamlDotNet.Core.YamlException ex)
+        {
+            throw ApiException.BadRequest("the request body could not be decoded as YAML: " + ex.Message);
+        }
+    }
+
+    private static JsonNode? ToJson(object? value, int depth)
+    {
+        if (depth > 256)
+        {
+            throw ApiException.BadRequest("the request body is nested too deeply");
+        }
+
+        return value switch
+        {
+            null => null,
+            IDictionary<object, object?> map => new JsonObject(map.Select(p => KeyValuePair.Create(Convert.ToString(p.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "", ToJson(p.Value, depth + 1)))),
+            IList<object?> list => new JsonArray(list.Select(v => ToJson(v, depth + 1)).ToArray()),
+            string s => JsonValue.Create(s),
+            bool b => JsonValue.Create(b),
+            int i => JsonValue.Create(i),
+            long l => JsonValue.Create(l),
+            double d => JsonValue.Create(d),
+            float f => JsonValue.Create(f),
+            decimal m => JsonValue.Create(m),
+            _ => JsonValue.Create(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)),
+        };
+    }
+}
