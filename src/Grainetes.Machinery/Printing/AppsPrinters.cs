@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using static Grainetes.Machinery.Printing.JsonRead;
+
+namespace Grainetes.Machinery.Printing;
+
+/// <summary>Rows of deployments and replica sets.</summary>
+internal static class AppsPrinters
+{
+    private static readonly TableColumn Containers = TableColumn.Text("Containers", "Names of each container in the template.", 1);
+    private static readonly TableColumn Images = TableColumn.Text("Images", "Images referenced by each container in the template.", 1);
+    private static readonly TableColumn Selector = TableColumn.Text("Selector", "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.", 1);
+
+    public static KindPrinter Deployment { get; } = new(
+        [
+            TableColumn.NameColumn,
+            TableColumn.Text("Ready", "Number of the pod with ready state"),
+            TableColumn.Integer("Up-to-date", "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
+            TableColumn.Integer("Available", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
+            TableColumn.AgeColumn,
+            Containers,
+            Images,
+            Selector,
+        ],
+        (d, now) =>
+        {
+            var desired = Int(d, "spec", "replicas") ?? 1;
+            var ready = Int(d, "status", "readyReplicas") ?? 0;
+            return
+            [
+                Str(d, "metadata", "name"),
+                string.Create(CultureInfo.InvariantCulture, $"{ready}/{desired}"),
+                Int(d, "status", "updatedReplicas") ?? 0,
+                Int(d, "status", "availableReplicas") ?? 0,
+                Age(d, now),
+                .. TemplateCells(d),
+            ];
+        });
+
+    public static KindPrinter ReplicaSet { get; } = new(
+        [
+            TableColumn.NameColumn,
+            TableColumn.Integer("Desired", "Replicas is the number of desired pods."),
+            TableColumn.Integer("Current", "Replicas is the most recently observed number of replicas."),
+            TableColumn.Integer("Ready", "The number of ready replicas for this replica set."),
+            TableColumn.AgeColumn,
+            Containers,
+            Images,
+            Selector,
+        ],
+        (rs, now) =>
+        [
+            Str(rs, "metadata", "name"),
+            Int(rs, "spec", "replicas") ?? 1,
+            Int(rs, "status", "replicas") ?? 0,
+            Int(rs, "status", "readyReplicas") ?? 0,
+            Age(rs, now),
+            .. TemplateCells(rs),
+        ]);
+
+    private static JsonNode?[] TemplateCells(JsonObject workload)
+    {
+        var containers = Objects(workload, "spec", "template", "spec", "containers").ToList();
+        return
+        [
+            string.Join(",", containers.Select(c => Str(c, "name") ?? "")),
+            string.Join(",", containers.Select(c => Str(c, "image") ?? "")),
+            LabelFormat.Selector(Node(workload, "spec", "selector")),
+        ];
+    }
+}

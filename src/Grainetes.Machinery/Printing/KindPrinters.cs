@@ -1,0 +1,24 @@
+using Grainetes.Machinery.Resources;
+
+namespace Grainetes.Machinery.Printing;
+
+/// <summary>Which printer shows a resource; the default printer covers every kind without one.</summary>
+internal static class KindPrinters
+{
+    public static KindPrinter For(ResourceType type) => (type.Group, type.Kind) switch
+    {
+        ("", "Namespace") => ConfigPrinters.Namespace,
+        ("", "Pod") => PodPrinter.Printer,
+        ("", "Service") => ServicePrinters.Service,
+        ("", "Endpoints") => ServicePrinters.Endpoints,
+        ("", "Node") => NodePrinter.Printer,
+        ("", "ConfigMap") => ConfigPrinters.ConfigMap,
+        ("", "Secret") => ConfigPrinters.Secret,
+        ("", "ServiceAccount") => ConfigPrinters.ServiceAccount,
+        ("", "Event") => EventPrinter.Printer,
+        ("apps", "Deployment") => AppsPrinters.Deployment,
+        ("apps", "ReplicaSet") => AppsPrinters.ReplicaSet,
+        ("coordination.k8s.io", "Lease") => ConfigPrinters.Lease,
+        _ => ConfigPrinters.Default,
+    };
+}
