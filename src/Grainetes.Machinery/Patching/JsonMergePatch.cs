@@ -2,32 +2,43 @@ using System.Text.Json.Nodes;
 
 namespace Grainetes.Machinery.Patching;
 
-// Placeholder until the full implementation lands; replaced wholesale on merge.
+/// <summary>RFC 7386 JSON merge patch (<c>application/merge-patch+json</c>).</summary>
 public static class JsonMergePatch
 {
+    /// <summary>
+    /// Returns <paramref name="target"/> with <paramref name="patch"/> merged in: <c>null</c> deletes a member,
+    /// objects merge recursively, anything else (arrays included) replaces. Neither input is modified.
+    /// </summary>
     public static JsonObject Apply(JsonObject target, JsonObject patch)
     {
-        var result = target.DeepClone().AsObject();
-        Merge(result, patch);
-        return result;
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(patch);
+        return MergeObject((JsonObject)target.DeepClone(), patch);
     }
 
-    private static void Merge(JsonObject target, JsonObject patch)
+    // `result` is already a private copy, so it is edited in place; values taken from the patch are cloned
+    // because a node can only have one parent and the patch must stay untouched.
+    private static JsonObject MergeObject(JsonObject result, JsonObject patch)
     {
-        foreach (var (key, value) in patch)
+        foreach (var (name, value) in patch)
         {
             if (value is null)
             {
-                target.Remove(key);
+                result.Remove(name);
             }
-            else if (value is JsonObject p && target[key] is JsonObject t)
+            else if (value is JsonObject patchObject)
             {
-                Merge(t, p);
+                var existing = result[name] as JsonObject;
+                // Detach before merging so the merged object can be re-attached under the same name.
+                result.Remove(name);
+                result[name] = MergeObject(existing ?? new JsonObject(), patchObject);
             }
             else
             {
-                target[key] = value.DeepClone();
+                result[name] = value.DeepClone();
             }
         }
+
+        return result;
     }
 }
