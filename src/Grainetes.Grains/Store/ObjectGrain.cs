@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Grainetes.Abstractions.Controllers;
 using Grainetes.Abstractions.Store;
 using Grainetes.Machinery.Errors;
-using Grainetes.Machinery.Objects;
+using Grainetes.Machinery.Defaulting;
 using Grainetes.Machinery.Patching;
 using Grainetes.Machinery.Resources;
 using Grainetes.Machinery.Validation;

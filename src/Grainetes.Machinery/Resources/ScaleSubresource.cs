@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Grainetes.Machinery.Objects;
+namespace Grainetes.Machinery.Resources;
 
 /// <summary>The <c>autoscaling/v1 Scale</c> view of an object with <c>spec.replicas</c>, and the way back.</summary>
 public static class ScaleSubresource

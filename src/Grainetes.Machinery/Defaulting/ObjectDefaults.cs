@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Grainetes.Machinery.Resources;
 
-namespace Grainetes.Machinery.Objects;
+namespace Grainetes.Machinery.Defaulting;
 
 /// <summary>
 /// The defaults Kubernetes' API server fills in on create and update, for the fields clients read back
