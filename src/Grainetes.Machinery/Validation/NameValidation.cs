@@ -46,6 +46,9 @@ public static partial class NameValidation
     [GeneratedRegex("^" + LabelValueFmt + "$", RegexOptions.CultureInvariant)]
     private static partial Regex LabelValueRegex();
 
+    [GeneratedRegex("^[-a-z0-9]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex PortNameCharsetRegex();
+
     [GeneratedRegex("^" + ConfigMapKeyFmt + "$", RegexOptions.CultureInvariant)]
     private static partial Regex ConfigMapKeyRegex();
 
@@ -129,6 +132,21 @@ public static partial class NameValidation
         else if (value.StartsWith("..", StringComparison.Ordinal)) errors.Add("must not start with '..'");
         return errors;
     }
+
+    /// <summary>An IANA service name as used for named ports: at most 15 characters, lower-case letters, digits and single hyphens.</summary>
+    public static IReadOnlyList<string> IsValidPortName(string value)
+    {
+        var errors = new List<string>();
+        if (value.Length > 15) errors.Add(MaxLenError(15));
+        if (!PortNameCharsetRegex().IsMatch(value)) errors.Add("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
+        if (!value.Any(char.IsAsciiLetterLower)) errors.Add("must contain at least one letter (a-z)");
+        if (value.Contains("--", StringComparison.Ordinal)) errors.Add("must not contain consecutive hyphens");
+        if (value.Length > 0 && (value[0] == '-' || value[^1] == '-')) errors.Add("must not begin or end with a hyphen");
+        return errors;
+    }
+
+    public static IReadOnlyList<string> IsValidPortNumber(long port) =>
+        port is >= 1 and <= 65535 ? [] : ["must be between 1 and 65535, inclusive"];
 
     /// <summary>
     /// Any object name becomes a URL path segment, so it may not be '.' or '..' nor contain '/' or '%'
