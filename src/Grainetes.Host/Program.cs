@@ -1,1 +1,8 @@
-﻿Console.WriteLine("Hello, World!");
+using System.CommandLine;
+using Grainetes.Host.Cli;
+
+var root = new RootCommand("Grainetes: a Kubernetes-style orchestrator on Microsoft Orleans")
+{
+    UpCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -20,6 +20,7 @@ public static class GrainetesSiloBuilderExtensions
         builder.Services.Configure(configure);
         builder.Services.TryAddSingleton(ResourceRegistry.BuiltIn);
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(new Grainetes.Machinery.Validation.ObjectValidator());
         builder.Services.TryAddSingleton<ChangeLogStore>();
         builder.Services.TryAddSingleton<Grainetes.Abstractions.Health.IStorageProbe, ChangeLogStorageProbe>();
         builder.Services.Configure<TypeManifestOptions>(o => o.AllowedTypes.Add(typeof(ApiException).FullName!));

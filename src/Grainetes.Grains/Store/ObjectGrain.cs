@@ -21,6 +21,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 
     private readonly IPersistentState<StoredObjectState> state;
     private readonly ResourceRegistry registry;
+    private readonly ObjectValidator validator;
     private readonly TimeProvider time;
     private readonly ILogger<ObjectGrain> logger;
 
@@ -32,11 +33,13 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
     public ObjectGrain(
         [PersistentState("object", StorageName)] IPersistentState<StoredObjectState> state,
         ResourceRegistry registry,
+        ObjectValidator validator,
         TimeProvider time,
         ILogger<ObjectGrain> logger)
     {
         this.state = state;
         this.registry = registry;
+        this.validator = validator;
         this.time = time;
         this.logger = logger;
     }
@@ -78,7 +81,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 
         var obj = Parse(json);
         PrepareCreate(obj);
-        ObjectValidator.Validate(type, obj);
+        validator.Validate(type, obj);
         var result = await CommitAsync(obj, WatchEventType.Added, options.DryRun);
         if (type.StorageKey == "namespaces" && !options.DryRun)
         {
@@ -263,10 +266,10 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 
         if (type.TracksGeneration && !JsonNode.DeepEquals(updated["spec"], live["spec"]))
         {
-            meta["generation"] = ((long?)liveMeta["generation"] ?? 0) + 1;
+            meta["generation"] = (JsonNumbers.ToInt64(liveMeta["generation"]) ?? 0) + 1;
         }
 
-        ObjectValidator.Validate(type, updated);
+        validator.Validate(type, updated);
         if (meta["deletionTimestamp"] is not null && !HasFinalizers(updated))
         {
             return await RemoveAsync(updated, options.DryRun);

@@ -20,10 +20,10 @@ public static class ScaleSubresource
                 ["resourceVersion"] = meta?["resourceVersion"]?.DeepClone(),
                 ["creationTimestamp"] = meta?["creationTimestamp"]?.DeepClone(),
             },
-            ["spec"] = new JsonObject { ["replicas"] = obj["spec"]?["replicas"]?.GetValue<int>() ?? 0 },
+            ["spec"] = new JsonObject { ["replicas"] = JsonNumbers.ToInt32(obj["spec"]?["replicas"]) ?? 0 },
             ["status"] = new JsonObject
             {
-                ["replicas"] = obj["status"]?["replicas"]?.GetValue<int>() ?? 0,
+                ["replicas"] = JsonNumbers.ToInt32(obj["status"]?["replicas"]) ?? 0,
                 ["selector"] = SelectorText(obj["spec"]?["selector"]),
             },
         };
@@ -35,7 +35,7 @@ public static class ScaleSubresource
         var result = obj.DeepClone().AsObject();
         var spec = result["spec"] as JsonObject ?? new JsonObject();
         result["spec"] = spec;
-        spec["replicas"] = scale["spec"]?["replicas"]?.GetValue<int>() ?? 0;
+        spec["replicas"] = JsonNumbers.ToInt32(scale["spec"]?["replicas"]) ?? 0;
         if (scale["metadata"]?["resourceVersion"] is JsonNode rv && result["metadata"] is JsonObject meta)
         {
             meta["resourceVersion"] = rv.DeepClone();

@@ -1,0 +1,20 @@
+namespace Grainetes.Host.Cli;
+
+/// <summary>What <c>grainetes up</c> was asked to do.</summary>
+public sealed record UpSettings
+{
+    public required string Home { get; init; }
+
+    public int ApiPort { get; init; } = 6443;
+
+    /// <summary>Azure Table connection string; null starts a private Azurite under <see cref="Home"/>.</summary>
+    public string? Storage { get; init; }
+
+    public int SiloPort { get; init; } = 11111;
+
+    public int GatewayPort { get; init; } = 30000;
+
+    public bool OtelConsole { get; init; }
+
+    public string ClusterId { get; init; } = "grainetes";
+}

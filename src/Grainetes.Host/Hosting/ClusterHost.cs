@@ -1,0 +1,69 @@
+using System.Net;
+using Grainetes.ApiServer;
+using Grainetes.ApiServer.Hosting;
+using Grainetes.Grains.Hosting;
+using Grainetes.Host.Cli;
+using Grainetes.Host.Telemetry;
+using Orleans.Configuration;
+
+namespace Grainetes.Host.Hosting;
+
+/// <summary>Runs one silo with its API server, and Azurite beside it when no storage account is given.</summary>
+public static class ClusterHost
+{
+    public static async Task<int> RunAsync(UpSettings settings, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(settings.Home);
+        var logs = Path.Combine(settings.Home, "logs");
+        Directory.CreateDirectory(logs);
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+        await using var storage = await LocalStorage.StartAsync(settings, loggerFactory.CreateLogger("Grainetes.Storage"), cancellationToken);
+        var app = Build(settings, storage.ConnectionString);
+        await app.StartAsync(cancellationToken);
+        var kubeconfig = Path.Combine(settings.Home, "kubeconfig");
+        await new Kubeconfig.KubeconfigWriter().WriteAsync(kubeconfig, new Uri($"http://127.0.0.1:{settings.ApiPort}"), cancellationToken: cancellationToken);
+        Console.WriteLine($"Grainetes is ready: API http://127.0.0.1:{settings.ApiPort}, kubeconfig {kubeconfig}");
+        Console.WriteLine($"  export KUBECONFIG={kubeconfig}");
+        await app.WaitForShutdownAsync(CancellationToken.None);
+        await app.DisposeAsync();
+        return 0;
+    }
+
+    public static WebApplication Build(UpSettings settings, string connectionString)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Azure", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, settings.ApiPort);
+            k.Limits.MaxRequestBodySize = 4 * 1024 * 1024;
+        });
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ClusterId, clusterId: settings.ClusterId);
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = settings.ClusterId;
+                o.ServiceId = settings.ClusterId;
+            });
+            silo.AddActivityPropagation();
+            silo.AddGrainetesGrains(o => o.ConnectionString = connectionString);
+        });
+        builder.Services.Configure<ApiServerOptions>(builder.Configuration.GetSection(ApiServerOptions.SectionName));
+        builder.Services.AddGrainetesApiServer(o => o.AdvertisedAddress = $"127.0.0.1:{settings.ApiPort}");
+        builder.Services.AddHostedService<ClusterBootstrapper>();
+        builder.Services.AddGrainetesTelemetry(settings.OtelConsole);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+
+        var app = builder.Build();
+        app.UseGrainetesApiErrors();
+        app.MapGrainetesApi();
+        return app;
+    }
+}
