@@ -47,6 +47,12 @@ public sealed class RequestBodyReader(IOptions<ApiServerOptions> options)
     /// <summary>Parses a body as JSON, or as YAML when the content type says so (or it does not look like JSON).</summary>
     public JsonNode Parse(string text, string? contentType)
     {
+        if (contentType is not null && contentType.Contains("protobuf", StringComparison.OrdinalIgnoreCase))
+        {
+            // Clients fall back to JSON on 415; Kubernetes' protobuf envelope is not served here.
+            throw ApiException.UnsupportedMediaType(contentType);
+        }
+
         var trimmed = text.AsSpan().TrimStart();
         var looksJson = trimmed.Length > 0 && (trimmed[0] == '{' || trimmed[0] == '[');
         var isYaml = contentType is not null && contentType.Contains("yaml", StringComparison.OrdinalIgnoreCase);
