@@ -1,0 +1,82 @@
+using Grainetes.Host.Azurite;
+using k8s;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Grainetes.Tests.EndToEnd;
+
+/// <summary>
+/// A whole single-host cluster as a user runs it: a private Azurite and the real host process, driven by
+/// real kubectl and the real KubernetesClient. Can be restarted (host and Azurite) on the same data.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), "grainetes-e2e-" + Guid.NewGuid().ToString("N")[..8]);
+    private AzuriteProcess? azurite;
+    private ClusterProcess? host;
+    private int azuritePort;
+    private int apiPort;
+
+    internal Kubectl Kubectl => new(Host.Kubeconfig);
+
+    internal ClusterProcess Host => host ?? throw new InvalidOperationException("the cluster is not running");
+
+    public Uri ApiAddress => Host.ApiAddress;
+
+    public string HostOutput => Host.Output;
+
+    public IKubernetes CreateClient() =>
+        new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Host.Kubeconfig));
+
+    public HttpClient CreateHttpClient() => new() { BaseAddress = Host.ApiAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(root);
+        apiPort = FreePort.Next();
+        await StartAsync();
+    }
+
+    /// <summary>Stops the host and Azurite gracefully, then starts both again on the same data.</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await StopAsync();
+        try
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp folder left behind harms nothing.
+        }
+    }
+
+    private async Task StartAsync()
+    {
+        var installation = AzuriteInstallation.Locate(RepositoryPaths.Root);
+        var settings = await installation.LoadSettingsAsync();
+        azurite = await AzuriteProcess.StartAsync(installation, settings with { TablePort = azuritePort }, Path.Combine(root, "azurite"), NullLogger.Instance);
+        azuritePort = azurite.Port;
+        host = await ClusterProcess.StartAsync(Path.Combine(root, "home"), apiPort, azurite.ConnectionString);
+    }
+
+    private async Task StopAsync()
+    {
+        if (host is not null)
+        {
+            await host.DisposeAsync();
+            host = null;
+        }
+
+        if (azurite is not null)
+        {
+            await azurite.DisposeAsync();
+            azurite = null;
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Grainetes.Tests.EndToEnd;
+
+/// <summary>The real host (<c>grainetes up</c>) as a child process, on free loopback ports.</summary>
+internal sealed class ClusterProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+    private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ClusterProcess(string home, int apiPort, string storage)
+    {
+        Home = home;
+        ApiPort = apiPort;
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[]
+        {
+            RepositoryPaths.HostDll, "up", "--home", home, "--api-port", apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--storage", storage, "--silo-port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--gateway-port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException("the host exited before it was ready:\n" + Output));
+    }
+
+    public string Home { get; }
+
+    public int ApiPort { get; }
+
+    public string Kubeconfig => Path.Combine(Home, "kubeconfig");
+
+    public Uri ApiAddress => new($"http://127.0.0.1:{ApiPort}");
+
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    public static async Task<ClusterProcess> StartAsync(string home, int apiPort, string storage)
+    {
+        var cluster = new ClusterProcess(home, apiPort, storage);
+        cluster.process.Start();
+        cluster.process.BeginOutputReadLine();
+        cluster.process.BeginErrorReadLine();
+        await cluster.ready.Task.WaitAsync(TimeSpan.FromSeconds(90));
+        return cluster;
+    }
+
+    /// <summary>Stops the host as Ctrl-C would (SIGINT), and waits for it to exit.</summary>
+    public async Task StopAsync()
+    {
+        if (process.HasExited)
+        {
+            return;
+        }
+
+        _ = Kill(process.Id, 2);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        process.Dispose();
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+
+        if (line.Contains("ready", StringComparison.Ordinal) && line.Contains("kubeconfig", StringComparison.Ordinal))
+        {
+            ready.TrySetResult();
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+}

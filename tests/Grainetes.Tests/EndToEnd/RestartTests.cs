@@ -1,0 +1,67 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Grainetes.Tests.EndToEnd;
+
+/// <summary>Stopping the host and Azurite and starting them again loses nothing the API acknowledged.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class RestartTests(ClusterFixture cluster)
+{
+    [Fact]
+    public async Task EverythingAcknowledgedSurvivesARestartWithItsUidAndVersion()
+    {
+        var ns = "s-" + Guid.NewGuid().ToString("N")[..10];
+        var before = new Dictionary<string, (string Uid, string Rv)>();
+        string listRv;
+        using (var http = cluster.CreateHttpClient())
+        {
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsync("/api/v1/namespaces", Json($$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{ns}}}"}}"""))).StatusCode);
+            for (var i = 0; i < 50; i++)
+            {
+                var response = await http.PostAsync($"/api/v1/namespaces/{ns}/configmaps", Json($$$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c{{{i}}}"},"data":{"i":"{{{i}}}"}}"""));
+                Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            }
+
+            var patch = new StringContent("""{"data":{"i":"patched"}}""", Encoding.UTF8, "application/merge-patch+json");
+            Assert.Equal(HttpStatusCode.OK, (await http.PatchAsync($"/api/v1/namespaces/{ns}/configmaps/c7", patch)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await http.DeleteAsync($"/api/v1/namespaces/{ns}/configmaps/c8")).StatusCode);
+            var list = JsonNode.Parse(await http.GetStringAsync($"/api/v1/namespaces/{ns}/configmaps"))!;
+            listRv = (string)list["metadata"]!["resourceVersion"]!;
+            foreach (var item in list["items"]!.AsArray())
+            {
+                before[(string)item!["metadata"]!["name"]!] = ((string)item["metadata"]!["uid"]!, (string)item["metadata"]!["resourceVersion"]!);
+            }
+        }
+
+        await cluster.RestartAsync();
+
+        using (var http = cluster.CreateHttpClient())
+        {
+            var list = JsonNode.Parse(await http.GetStringAsync($"/api/v1/namespaces/{ns}/configmaps"))!;
+            var after = list["items"]!.AsArray().ToDictionary(
+                i => (string)i!["metadata"]!["name"]!,
+                i => ((string)i!["metadata"]!["uid"]!, (string)i["metadata"]!["resourceVersion"]!));
+            Assert.Equal(before, after);
+            Assert.False(after.ContainsKey("c8"));
+            var c7 = JsonNode.Parse(await http.GetStringAsync($"/api/v1/namespaces/{ns}/configmaps/c7"))!;
+            Assert.Equal("patched", (string?)c7["data"]!["i"]);
+            Assert.Equal(before["c7"].Rv, (string?)c7["metadata"]!["resourceVersion"]);
+
+            // A watch from the list's version before the restart resumes: the next change arrives, nothing older.
+            using var watchClient = cluster.CreateHttpClient();
+            using var response = await watchClient.GetAsync($"/api/v1/namespaces/{ns}/configmaps?watch=true&resourceVersion={listRv}&timeoutSeconds=60", HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            var patch = new StringContent("""{"data":{"i":"after-restart"}}""", Encoding.UTF8, "application/merge-patch+json");
+            Assert.Equal(HttpStatusCode.OK, (await http.PatchAsync($"/api/v1/namespaces/{ns}/configmaps/c9", patch)).StatusCode);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var ev = JsonNode.Parse((await reader.ReadLineAsync(cts.Token))!)!;
+            Assert.Equal("MODIFIED", (string?)ev["type"]);
+            Assert.Equal("c9", (string?)ev["object"]!["metadata"]!["name"]);
+            Assert.Equal("after-restart", (string?)ev["object"]!["data"]!["i"]);
+        }
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+}
