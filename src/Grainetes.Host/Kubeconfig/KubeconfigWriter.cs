@@ -1,0 +1,105 @@
+using k8s;
+using k8s.KubeConfigModels;
+
+namespace Grainetes.Host.Kubeconfig;
+
+/// <summary>
+/// Writes the kubeconfig that points kubectl (and any client-go or KubernetesClient program) at this host's
+/// API server: cluster, user and context all named <c>grainetes</c>/<c>admin</c>, the context current.
+/// </summary>
+public sealed class KubeconfigWriter
+{
+    public const string ClusterName = "grainetes";
+    public const string ContextName = "grainetes";
+    public const string UserName = "admin";
+
+    /// <summary>Written until the API server authenticates; clients send it and the server ignores it.</summary>
+    public const string PlaceholderToken = "grainetes-admin-placeholder";
+
+    /// <summary>The kubeconfig for an API server on <paramref name="server"/>.</summary>
+    public static K8SConfiguration Build(Uri server, string? token = null)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return new K8SConfiguration
+        {
+            ApiVersion = "v1",
+            Kind = "Config",
+            CurrentContext = ContextName,
+            Clusters =
+            [
+                new Cluster
+                {
+                    Name = ClusterName,
+                    ClusterEndpoint = new ClusterEndpoint { Server = server.ToString().TrimEnd('/') },
+                },
+            ],
+            Users =
+            [
+                new User
+                {
+                    Name = UserName,
+                    UserCredentials = new UserCredentials { Token = token ?? PlaceholderToken },
+                },
+            ],
+            Contexts =
+            [
+                new Context
+                {
+                    Name = ContextName,
+                    ContextDetails = new ContextDetails { Cluster = ClusterName, User = UserName },
+                },
+            ],
+        };
+    }
+
+    /// <summary>The kubeconfig as YAML.</summary>
+    public static string ToYaml(Uri server, string? token = null) => KubernetesYaml.Serialize(Build(server, token));
+
+    /// <summary>
+    /// Writes the kubeconfig for <c>http://127.0.0.1:<paramref name="apiPort"/></c> to <paramref name="path"/>,
+    /// creating its directory.
+    /// </summary>
+    public Task WriteAsync(string path, int apiPort, string? token = null, CancellationToken cancellationToken = default) =>
+        WriteAsync(path, new Uri($"http://127.0.0.1:{apiPort}"), token, cancellationToken);
+
+    /// <summary>
+    /// Writes the kubeconfig for <paramref name="server"/> to <paramref name="path"/>, creating its directory. The file
+    /// is replaced atomically (a client never reads half of it) and readable by its owner only, since it holds a token.
+    /// </summary>
+    public async Task WriteAsync(string path, Uri server, string? token = null, CancellationToken cancellationToken = default)
+    {
+        var fullPath = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(fullPath)
+            ?? throw new ArgumentException($"{path} has no directory.", nameof(path));
+        Directory.CreateDirectory(directory);
+
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var options = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Options = FileOptions.Asynchronous,
+            };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            await using (var writer = new StreamWriter(temporary, options))
+            {
+                await writer.WriteAsync(ToYaml(server, token).AsMemory(), cancellationToken).ConfigureAwait(false);
+            }
+
+            File.Move(temporary, fullPath, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+        }
+    }
+}
