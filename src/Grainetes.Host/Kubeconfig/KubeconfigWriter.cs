@@ -52,8 +52,9 @@ public sealed class KubeconfigWriter
         };
     }
 
-    /// <summary>The kubeconfig as YAML.</summary>
-    public static string ToYaml(Uri server, string? token = null) => KubernetesYaml.Serialize(Build(server, token));
+    /// <summary>The kubeconfig as YAML, ending in a newline like files kubectl writes.</summary>
+    public static string ToYaml(Uri server, string? token = null) =>
+        KubernetesYaml.Serialize(Build(server, token)).TrimEnd('\n') + "\n";
 
     /// <summary>
     /// Writes the kubeconfig for <c>http://127.0.0.1:<paramref name="apiPort"/></c> to <paramref name="path"/>,
