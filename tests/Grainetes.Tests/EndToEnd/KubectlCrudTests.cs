@@ -190,24 +190,23 @@ public sealed class KubectlCrudTests(ClusterFixture cluster)
         var ns = await NewNamespaceAsync();
         (await kubectl.RunAsync($"create -n {ns} -f -", """
             apiVersion: v1
-            kind: List
-            items:
-            - apiVersion: v1
-              kind: Pod
-              metadata: {name: p, labels: {app: d}}
-              spec: {containers: [{name: c, image: busybox, command: [sleep, "1"]}]}
-            - apiVersion: apps/v1
-              kind: Deployment
-              metadata: {name: d}
-              spec:
-                selector: {matchLabels: {app: d}}
-                template:
-                  metadata: {labels: {app: d}}
-                  spec: {containers: [{name: c, image: busybox}]}
-            - apiVersion: v1
-              kind: Service
-              metadata: {name: svc}
-              spec: {selector: {app: d}, ports: [{port: 80, targetPort: 8080}]}
+            kind: Pod
+            metadata: {name: p, labels: {app: d}}
+            spec: {containers: [{name: c, image: busybox, command: [sleep, "1"]}]}
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: d}
+            spec:
+              selector: {matchLabels: {app: d}}
+              template:
+                metadata: {labels: {app: d}}
+                spec: {containers: [{name: c, image: busybox}]}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: svc}
+            spec: {selector: {app: d}, ports: [{port: 80, targetPort: 8080}]}
             """)).EnsureSuccess();
         Assert.Contains("Name:", (await kubectl.RunAsync($"describe pod p -n {ns}")).EnsureSuccess().Stdout);
         Assert.Contains("Replicas:", (await kubectl.RunAsync($"describe deployment d -n {ns}")).EnsureSuccess().Stdout);
