@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Grainetes.Abstractions.Hosting;
 using Grainetes.Grains.Storage;
 using Grainetes.Grains.Store;
 using Grainetes.Machinery.Errors;
@@ -23,7 +24,7 @@ public static class GrainetesSiloBuilderExtensions
         builder.Services.TryAddSingleton(new Grainetes.Machinery.Validation.ObjectValidator());
         builder.Services.TryAddSingleton<ChangeLogStore>();
         builder.Services.TryAddSingleton<Grainetes.Abstractions.Health.IStorageProbe, ChangeLogStorageProbe>();
-        builder.Services.Configure<TypeManifestOptions>(o => o.AllowedTypes.Add(typeof(ApiException).FullName!));
+        builder.Services.AddGrainetesSerialization();
         builder.AddAzureTableGrainStorage(ObjectGrain.StorageName, o =>
         {
             o.TableServiceClient = new TableServiceClient(options.ConnectionString);

@@ -21,6 +21,7 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
 {
     private static readonly TimeSpan CommitTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan StuckReservation = TimeSpan.FromSeconds(45);
+    private static readonly TimeSpan IndexFlushDelay = TimeSpan.FromMilliseconds(200);
 
     private readonly ChangeLogStore store;
     private readonly StoreOptions options;
@@ -42,6 +43,8 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
     private long pendingIndexFrom;
     private Task flushing = Task.CompletedTask;
     private bool flushRunning;
+    private Task indexFlushing = Task.CompletedTask;
+    private bool indexRunning;
     private TaskCompletionSource newEvents = NewSignal();
     private int logsSinceCompaction;
     private IGrainTimer? reservationTimer;
@@ -101,6 +104,7 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
     {
         reservationTimer?.Dispose();
         await flushing;
+        await indexFlushing;
         if (pendingIndexFrom < visibleVersion)
         {
             await FlushIndexAsync(CancellationToken.None);
@@ -338,10 +342,7 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
                 newEvents = NewSignal();
                 signal.TrySetResult();
                 TrimMemory();
-                if (visibleVersion - pendingIndexFrom >= 100 || ready.Count == 0)
-                {
-                    await FlushIndexAsync(CancellationToken.None);
-                }
+                ScheduleIndexFlush();
             }
         }
         finally
@@ -350,11 +351,42 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
         }
     }
 
+    /// <summary>
+    /// The index trails the log by up to <see cref="IndexFlushDelay"/>, off the write path, so that a burst of
+    /// changes costs one batch per partition rather than one write per change.
+    /// </summary>
+    private void ScheduleIndexFlush()
+    {
+        if (indexRunning)
+        {
+            return;
+        }
+
+        indexRunning = true;
+        indexFlushing = IndexLoopAsync();
+    }
+
+    private async Task IndexLoopAsync()
+    {
+        try
+        {
+            while (pendingIndexFrom < visibleVersion)
+            {
+                await Task.Delay(IndexFlushDelay);
+                await FlushIndexAsync(CancellationToken.None);
+            }
+        }
+        finally
+        {
+            indexRunning = false;
+        }
+    }
+
     private async Task FlushIndexAsync(CancellationToken cancellationToken)
     {
         var from = pendingIndexFrom;
         var to = visibleVersion;
-        var changes = memory.Where(e => e.ResourceVersion > from && e.ResourceVersion <= to).ToList();
+        var changes = memory.Skip(FirstAfter(from)).TakeWhile(e => e.ResourceVersion <= to).ToList();
         if (from < memoryFloor && from < to)
         {
             // Not everything is in memory any more (a long storage outage): read it back.
