@@ -18,9 +18,10 @@ public static class UpCommand
         var siloPort = new Option<int>("--silo-port") { Description = "Orleans silo-to-silo port", DefaultValueFactory = _ => 11111 };
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Orleans client gateway port", DefaultValueFactory = _ => 30000 };
         var otelConsole = new Option<bool>("--otel-console") { Description = "Export traces and metrics to the console" };
+        var nodeName = new Option<string?>("--node-name") { Description = "Name of this host's node (default: the host name)" };
         var command = new Command("up", "Bring up a single-host cluster and serve the API until Ctrl-C")
         {
-            home, apiPort, storage, siloPort, gatewayPort, otelConsole,
+            home, apiPort, storage, siloPort, gatewayPort, otelConsole, nodeName,
         };
         command.SetAction((result, cancellationToken) => ClusterHost.RunAsync(
             new UpSettings
@@ -31,6 +32,7 @@ public static class UpCommand
                 SiloPort = result.GetValue(siloPort),
                 GatewayPort = result.GetValue(gatewayPort),
                 OtelConsole = result.GetValue(otelConsole),
+                NodeName = result.GetValue(nodeName),
             },
             cancellationToken));
         return command;

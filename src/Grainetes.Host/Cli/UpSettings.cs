@@ -17,4 +17,7 @@ public sealed record UpSettings
     public bool OtelConsole { get; init; }
 
     public string ClusterId { get; init; } = "grainetes";
+
+    /// <summary>The node this host registers as; null means the host name.</summary>
+    public string? NodeName { get; init; }
 }

@@ -58,6 +58,9 @@ public static class ClusterHost
         builder.Services.Configure<ApiServerOptions>(builder.Configuration.GetSection(ApiServerOptions.SectionName));
         builder.Services.AddGrainetesApiServer(o => o.AdvertisedAddress = $"127.0.0.1:{settings.ApiPort}");
         builder.Services.AddHostedService<ClusterBootstrapper>();
+        builder.Services.AddSingleton(new NodeIdentity(settings.NodeName ?? System.Net.Dns.GetHostName().ToLowerInvariant()));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<NodeRegistration>();
         builder.Services.AddGrainetesTelemetry(settings.OtelConsole);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 

@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using Grainetes.Abstractions.Store;
+using Grainetes.Machinery.Errors;
+
+namespace Grainetes.Host.Hosting;
+
+/// <summary>
+/// Registers this host as a <c>Node</c> when the silo starts: capacity, addresses, system info, labels and
+/// a Ready condition. Idempotent: an existing node keeps its uid and gets its status refreshed.
+/// </summary>
+public sealed partial class NodeRegistration(IGrainFactory grains, NodeIdentity identity, TimeProvider time, ILogger<NodeRegistration> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var name = identity.Name;
+        var grain = grains.GetGrain<IObjectGrain>(new ObjectKey("nodes", "", name).GrainKey);
+        if (await grain.Get() is null)
+        {
+            try
+            {
+                await grain.Create(new JsonObject
+                {
+                    ["apiVersion"] = "v1",
+                    ["kind"] = "Node",
+                    ["metadata"] = new JsonObject
+                    {
+                        ["name"] = name,
+                        ["labels"] = new JsonObject
+                        {
+                            ["kubernetes.io/hostname"] = name,
+                            ["kubernetes.io/os"] = "linux",
+                            ["kubernetes.io/arch"] = Arch(),
+                            ["beta.kubernetes.io/os"] = "linux",
+                            ["beta.kubernetes.io/arch"] = Arch(),
+                        },
+                    },
+                    ["spec"] = new JsonObject(),
+                }.ToJsonString(), WriteOptions.Default);
+            }
+            catch (ApiException ex) when (ex.Code == 409)
+            {
+                // Registered by an earlier start.
+            }
+        }
+
+        var patch = new JsonObject { ["status"] = Status() };
+        await grain.Patch(patch.ToJsonString(), new WriteOptions { Subresource = "status", PatchType = "application/merge-patch+json" });
+        LogRegistered(name);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private JsonObject Status()
+    {
+        var now = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        var cpu = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture);
+        var memory = (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024).ToString(CultureInfo.InvariantCulture) + "Ki";
+        var resources = new JsonObject { ["cpu"] = cpu, ["memory"] = memory, ["pods"] = "110", ["ephemeral-storage"] = "0" };
+        return new JsonObject
+        {
+            ["capacity"] = resources.DeepClone(),
+            ["allocatable"] = resources,
+            ["addresses"] = new JsonArray(
+                new JsonObject { ["type"] = "InternalIP", ["address"] = InternalAddress() },
+                new JsonObject { ["type"] = "Hostname", ["address"] = identity.Name }),
+            ["nodeInfo"] = new JsonObject
+            {
+                ["machineID"] = ReadFirstLine("/etc/machine-id"),
+                ["systemUUID"] = ReadFirstLine("/sys/class/dmi/id/product_uuid"),
+                ["bootID"] = ReadFirstLine("/proc/sys/kernel/random/boot_id"),
+                ["kernelVersion"] = ReadFirstLine("/proc/sys/kernel/osrelease"),
+                ["osImage"] = OsImage(),
+                ["containerRuntimeVersion"] = "process://" + Environment.Version,
+                ["kubeletVersion"] = "v1.32.0-grainetes",
+                ["kubeProxyVersion"] = "v1.32.0-grainetes",
+                ["operatingSystem"] = "linux",
+                ["architecture"] = Arch(),
+            },
+            ["conditions"] = new JsonArray(new JsonObject
+            {
+                ["type"] = "Ready",
+                ["status"] = "True",
+                ["reason"] = "KubeletReady",
+                ["message"] = "grainetes silo is posting ready status",
+                ["lastHeartbeatTime"] = now,
+                ["lastTransitionTime"] = now,
+            }),
+            ["daemonEndpoints"] = new JsonObject { ["kubeletEndpoint"] = new JsonObject { ["Port"] = 0 } },
+        };
+    }
+
+    private static string Arch() => RuntimeInformation.OSArchitecture switch
+    {
+        Architecture.X64 => "amd64",
+        Architecture.Arm64 => "arm64",
+        var other => other.ToString().ToLowerInvariant(),
+    };
+
+    private static string InternalAddress()
+    {
+        try
+        {
+            return Dns.GetHostAddresses(Dns.GetHostName()).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))?.ToString() ?? "127.0.0.1";
+        }
+        catch (SocketException)
+        {
+            return "127.0.0.1";
+        }
+    }
+
+    private static string OsImage()
+    {
+        var release = "/etc/os-release";
+        if (File.Exists(release))
+        {
+            foreach (var line in File.ReadLines(release))
+            {
+                if (line.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))
+                {
+                    return line["PRETTY_NAME=".Length..].Trim('"');
+                }
+            }
+        }
+
+        return RuntimeInformation.OSDescription;
+    }
+
+    private static string ReadFirstLine(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? File.ReadLines(path).FirstOrDefault()?.Trim() ?? "" : "";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Registered node {Node}")]
+    private partial void LogRegistered(string node);
+}
