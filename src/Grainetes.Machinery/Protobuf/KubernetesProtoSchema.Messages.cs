@@ -16,6 +16,9 @@ public static partial class KubernetesProtoSchema
             Msg(2, "podAffinity", "PodAffinity"),
             Msg(3, "podAntiAffinity", "PodAntiAffinity")
         ),
+        M("AggregationRule",
+            Msg(1, "clusterRoleSelectors", "LabelSelector", Repeated)
+        ),
         M("AppArmorProfile",
             Str(1, "type"),
             Str(2, "localhostProfile")
@@ -32,6 +35,12 @@ public static partial class KubernetesProtoSchema
             Str(1, "secretName"),
             Str(2, "shareName"),
             Bool(3, "readOnly", OmitZero)
+        ),
+        M("BoundObjectReference",
+            Str(1, "kind", OmitZero),
+            Str(2, "apiVersion", OmitZero),
+            Str(3, "name", OmitZero),
+            Str(4, "uid", OmitZero)
         ),
         M("CSIVolumeSource",
             Str(1, "driver"),
@@ -60,6 +69,16 @@ public static partial class KubernetesProtoSchema
         ),
         M("ClientIPConfig",
             Int32(1, "timeoutSeconds")
+        ),
+        M("ClusterRole",
+            Msg(1, "metadata", "ObjectMeta"),
+            Msg(2, "rules", "PolicyRule", Repeated),
+            Msg(3, "aggregationRule", "AggregationRule")
+        ),
+        M("ClusterRoleBinding",
+            Msg(1, "metadata", "ObjectMeta"),
+            Msg(2, "subjects", "Subject", Repeated),
+            Msg(3, "roleRef", "RoleRef")
         ),
         M("ClusterTrustBundleProjection",
             Str(1, "name"),
@@ -434,6 +453,14 @@ public static partial class KubernetesProtoSchema
             Str(1, "name"),
             Str(2, "value")
         ),
+        M("HTTPIngressPath",
+            Str(1, "path", OmitZero),
+            Str(3, "pathType"),
+            Msg(2, "backend", "IngressBackend")
+        ),
+        M("HTTPIngressRuleValue",
+            Msg(1, "paths", "HTTPIngressPath", Repeated)
+        ),
         M("HostAlias",
             Str(1, "ip"),
             Str(2, "hostnames", Repeated)
@@ -444,6 +471,10 @@ public static partial class KubernetesProtoSchema
         M("HostPathVolumeSource",
             Str(1, "path"),
             Str(2, "type")
+        ),
+        M("IPBlock",
+            Str(1, "cidr"),
+            Str(2, "except", Repeated)
         ),
         M("ISCSIVolumeSource",
             Str(1, "targetPortal"),
@@ -461,6 +492,52 @@ public static partial class KubernetesProtoSchema
         M("ImageVolumeSource",
             Str(1, "reference", OmitZero),
             Str(2, "pullPolicy", OmitZero)
+        ),
+        M("Ingress",
+            Msg(1, "metadata", "ObjectMeta"),
+            Msg(2, "spec", "IngressSpec"),
+            Msg(3, "status", "IngressStatus")
+        ),
+        M("IngressBackend",
+            Msg(4, "service", "IngressServiceBackend"),
+            Msg(3, "resource", "TypedLocalObjectReference")
+        ),
+        M("IngressLoadBalancerIngress",
+            Str(1, "ip", OmitZero),
+            Str(2, "hostname", OmitZero),
+            Msg(4, "ports", "IngressPortStatus", Repeated)
+        ),
+        M("IngressLoadBalancerStatus",
+            Msg(1, "ingress", "IngressLoadBalancerIngress", Repeated)
+        ),
+        M("IngressPortStatus",
+            Int32(1, "port"),
+            Str(2, "protocol"),
+            Str(3, "error")
+        ),
+        M("IngressRule",
+            Str(1, "host", OmitZero),
+            Msg(2, "", "IngressRuleValue", Inline)
+        ),
+        M("IngressRuleValue",
+            Msg(1, "http", "HTTPIngressRuleValue")
+        ),
+        M("IngressServiceBackend",
+            Str(1, "name"),
+            Msg(2, "port", "ServiceBackendPort")
+        ),
+        M("IngressSpec",
+            Str(4, "ingressClassName"),
+            Msg(1, "defaultBackend", "IngressBackend"),
+            Msg(2, "tls", "IngressTLS", Repeated),
+            Msg(3, "rules", "IngressRule", Repeated)
+        ),
+        M("IngressStatus",
+            Msg(1, "loadBalancer", "IngressLoadBalancerStatus")
+        ),
+        M("IngressTLS",
+            Str(1, "hosts", Repeated),
+            Str(2, "secretName", OmitZero)
         ),
         M("Job",
             Msg(1, "metadata", "ObjectMeta"),
@@ -603,6 +680,34 @@ public static partial class KubernetesProtoSchema
         M("NamespaceStatus",
             Str(1, "phase", OmitZero),
             Msg(2, "conditions", "NamespaceCondition", Repeated)
+        ),
+        M("NetworkPolicy",
+            Msg(1, "metadata", "ObjectMeta"),
+            Msg(2, "spec", "NetworkPolicySpec")
+        ),
+        M("NetworkPolicyEgressRule",
+            Msg(1, "ports", "NetworkPolicyPort", Repeated),
+            Msg(2, "to", "NetworkPolicyPeer", Repeated)
+        ),
+        M("NetworkPolicyIngressRule",
+            Msg(1, "ports", "NetworkPolicyPort", Repeated),
+            Msg(2, "from", "NetworkPolicyPeer", Repeated)
+        ),
+        M("NetworkPolicyPeer",
+            Msg(1, "podSelector", "LabelSelector"),
+            Msg(2, "namespaceSelector", "LabelSelector"),
+            Msg(3, "ipBlock", "IPBlock")
+        ),
+        M("NetworkPolicyPort",
+            Str(1, "protocol"),
+            IntOrString(2, "port"),
+            Int32(3, "endPort")
+        ),
+        M("NetworkPolicySpec",
+            Msg(1, "podSelector", "LabelSelector"),
+            Msg(2, "ingress", "NetworkPolicyIngressRule", Repeated),
+            Msg(3, "egress", "NetworkPolicyEgressRule", Repeated),
+            Str(4, "policyTypes", Repeated)
         ),
         M("NodeAffinity",
             Msg(1, "requiredDuringSchedulingIgnoredDuringExecution", "NodeSelector"),
@@ -752,6 +857,26 @@ public static partial class KubernetesProtoSchema
             Str(1, "name", OmitZero),
             Str(2, "value")
         ),
+        M("PodDisruptionBudget",
+            Msg(1, "metadata", "ObjectMeta"),
+            Msg(2, "spec", "PodDisruptionBudgetSpec"),
+            Msg(3, "status", "PodDisruptionBudgetStatus")
+        ),
+        M("PodDisruptionBudgetSpec",
+            IntOrString(1, "minAvailable"),
+            Msg(2, "selector", "LabelSelector"),
+            IntOrString(3, "maxUnavailable"),
+            Str(4, "unhealthyPodEvictionPolicy")
+        ),
+        M("PodDisruptionBudgetStatus",
+            Int64(1, "observedGeneration", OmitZero),
+            Time(2, "disruptedPods", Map),
+            Int32(3, "disruptionsAllowed"),
+            Int32(4, "currentHealthy"),
+            Int32(5, "desiredHealthy"),
+            Int32(6, "expectedPods"),
+            Msg(7, "conditions", "Condition", Repeated)
+        ),
         M("PodExtendedResourceClaimStatus",
             Msg(1, "requestMappings", "ContainerExtendedResourceRequest", Repeated),
             Str(2, "resourceClaimName")
@@ -882,6 +1007,13 @@ public static partial class KubernetesProtoSchema
         M("PodTemplateSpec",
             Msg(1, "metadata", "ObjectMeta"),
             Msg(2, "spec", "PodSpec")
+        ),
+        M("PolicyRule",
+            Str(1, "verbs", Repeated),
+            Str(2, "apiGroups", Repeated),
+            Str(3, "resources", Repeated),
+            Str(4, "resourceNames", Repeated),
+            Str(5, "nonResourceURLs", Repeated)
         ),
         M("PortStatus",
             Int32(1, "port"),
@@ -1030,6 +1162,20 @@ public static partial class KubernetesProtoSchema
             Str(1, "name"),
             Msg(2, "resources", "ResourceHealth", Repeated)
         ),
+        M("Role",
+            Msg(1, "metadata", "ObjectMeta"),
+            Msg(2, "rules", "PolicyRule", Repeated)
+        ),
+        M("RoleBinding",
+            Msg(1, "metadata", "ObjectMeta"),
+            Msg(2, "subjects", "Subject", Repeated),
+            Msg(3, "roleRef", "RoleRef")
+        ),
+        M("RoleRef",
+            Str(1, "apiGroup"),
+            Str(2, "kind"),
+            Str(3, "name")
+        ),
         M("RollingUpdateDaemonSet",
             IntOrString(1, "maxUnavailable"),
             IntOrString(2, "maxSurge")
@@ -1129,6 +1275,10 @@ public static partial class KubernetesProtoSchema
             Int64(2, "expirationSeconds"),
             Str(3, "path")
         ),
+        M("ServiceBackendPort",
+            Str(1, "name", OmitZero),
+            Int32(2, "number", OmitZero)
+        ),
         M("ServicePort",
             Str(1, "name", OmitZero),
             Str(2, "protocol", OmitZero),
@@ -1224,6 +1374,12 @@ public static partial class KubernetesProtoSchema
             Bool(4, "readOnly", OmitZero),
             Msg(5, "secretRef", "LocalObjectReference")
         ),
+        M("Subject",
+            Str(1, "kind"),
+            Str(2, "apiGroup", OmitZero),
+            Str(3, "name"),
+            Str(4, "namespace", OmitZero)
+        ),
         M("SuccessPolicy",
             Msg(1, "rules", "SuccessPolicyRule", Repeated)
         ),
@@ -1238,6 +1394,20 @@ public static partial class KubernetesProtoSchema
         M("TCPSocketAction",
             IntOrString(1, "port"),
             Str(2, "host", OmitZero)
+        ),
+        M("TokenRequest",
+            Msg(1, "metadata", "ObjectMeta"),
+            Msg(2, "spec", "TokenRequestSpec"),
+            Msg(3, "status", "TokenRequestStatus")
+        ),
+        M("TokenRequestSpec",
+            Str(1, "audiences", Repeated),
+            Int64(4, "expirationSeconds"),
+            Msg(3, "boundObjectRef", "BoundObjectReference")
+        ),
+        M("TokenRequestStatus",
+            Str(1, "token"),
+            Time(2, "expirationTimestamp")
         ),
         M("Toleration",
             Str(1, "key", OmitZero),

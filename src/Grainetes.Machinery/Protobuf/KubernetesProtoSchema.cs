@@ -4,7 +4,8 @@ namespace Grainetes.Machinery.Protobuf;
 
 /// <summary>
 /// Field numbers and JSON names of the Kubernetes protobuf messages the server can decode
-/// (core/v1, apps/v1, batch/v1, scheduling/v1 and the meta/v1 types they embed).
+/// (core/v1, apps/v1, batch/v1, scheduling/v1, rbac/v1, networking/v1, policy/v1, authentication/v1
+/// and the meta/v1 types they embed): every kind <c>kubectl create</c> generates, plus the workload kinds.
 /// </summary>
 /// <remarks>
 /// Written from the public k8s.io/api and k8s.io/apimachinery v0.35 definitions: numbers from generated.proto,
@@ -38,6 +39,14 @@ public static partial class KubernetesProtoSchema
             [("batch/v1", "CronJob")] = "CronJob",
             [("batch/v1", "Job")] = "Job",
             [("scheduling.k8s.io/v1", "PriorityClass")] = "PriorityClass",
+            [("rbac.authorization.k8s.io/v1", "ClusterRole")] = "ClusterRole",
+            [("rbac.authorization.k8s.io/v1", "ClusterRoleBinding")] = "ClusterRoleBinding",
+            [("rbac.authorization.k8s.io/v1", "Role")] = "Role",
+            [("rbac.authorization.k8s.io/v1", "RoleBinding")] = "RoleBinding",
+            [("networking.k8s.io/v1", "Ingress")] = "Ingress",
+            [("networking.k8s.io/v1", "NetworkPolicy")] = "NetworkPolicy",
+            [("policy/v1", "PodDisruptionBudget")] = "PodDisruptionBudget",
+            [("authentication.k8s.io/v1", "TokenRequest")] = "TokenRequest",
         }.ToFrozenDictionary();
 
     /// <summary>Every message in the table, by name (names are unique across the packages covered).</summary>

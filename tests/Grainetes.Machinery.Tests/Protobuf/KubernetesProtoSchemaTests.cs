@@ -48,7 +48,8 @@ public sealed class KubernetesProtoSchemaTests
     [Fact]
     public void Requested_kinds_and_messages_are_covered()
     {
-        string[] kinds = ["ConfigMap", "Namespace", "Secret", "ServiceAccount", "Service", "Pod", "Deployment", "ReplicaSet", "Job", "CronJob", "ResourceQuota", "PriorityClass"];
+        string[] kinds = ["ConfigMap", "Namespace", "Secret", "ServiceAccount", "Service", "Pod", "Deployment", "ReplicaSet", "Job", "CronJob", "ResourceQuota", "PriorityClass",
+            "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "Ingress", "PodDisruptionBudget", "TokenRequest"];
         Assert.All(kinds, k => Assert.Contains(KubernetesProtoSchema.Kinds.Keys, key => key.Kind == k));
 
         string[] messages =

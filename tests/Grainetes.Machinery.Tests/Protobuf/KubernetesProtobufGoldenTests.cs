@@ -7,6 +7,7 @@ namespace Grainetes.Machinery.Tests.Protobuf;
 /// <summary>
 /// Bodies captured from real kubectl v1.32 (<c>kubectl create ...</c> against a loopback listener), each next to
 /// the JSON the same command prints with <c>--dry-run=client -o json</c>: Go's own rendering of the same object.
+/// <c>kubectl create token</c> has no dry run, so <c>token.json</c> was written by hand from the Go struct tags.
 /// </summary>
 public sealed class KubernetesProtobufGoldenTests
 {
@@ -33,7 +34,11 @@ public sealed class KubernetesProtobufGoldenTests
     public void All_generator_kinds_were_captured()
     {
         Assert.Equal(
-            ["configmap", "cronjob", "deployment", "deployment-multi", "job", "namespace", "priorityclass", "quota", "secret", "secret-docker", "service-clusterip", "service-nodeport", "serviceaccount"],
+            [
+                "clusterrole", "clusterrolebinding", "configmap", "cronjob", "deployment", "deployment-multi", "ingress", "job", "namespace",
+                "pdb", "pdb-int", "priorityclass", "quota", "role", "rolebinding", "secret", "secret-docker", "service-clusterip",
+                "service-externalname", "service-nodeport", "serviceaccount", "token",
+            ],
             CaptureNames());
     }
 }

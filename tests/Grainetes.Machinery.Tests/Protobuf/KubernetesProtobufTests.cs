@@ -393,10 +393,10 @@ public sealed class KubernetesProtobufTests
     [Fact]
     public void Unknown_kind_is_unsupported_media_type()
     {
-        var exception = Fails(ProtoWriter.Envelope("networking.k8s.io/v1", "Ingress", i => i.Message(1, Meta("web"))));
+        var exception = Fails(ProtoWriter.Envelope("storage.k8s.io/v1", "StorageClass", i => i.Message(1, Meta("fast"))));
         Assert.Equal(415, exception.Code);
         Assert.Equal("UnsupportedMediaType", exception.Reason);
-        Assert.Contains("Ingress", exception.Message);
+        Assert.Contains("StorageClass", exception.Message);
 
         // Known kind name in a version the table does not describe.
         Assert.Equal(415, Fails(ProtoWriter.Envelope("apps/v1beta1", "Deployment", _ => { })).Code);
