@@ -217,8 +217,7 @@ public sealed class ResourceHandler(
             throw ApiException.UnsupportedMediaType(contentType);
         }
 
-        var text = await bodies.ReadTextAsync(context.Request, context.RequestAborted);
-        var patch = bodies.Parse(text, contentType);
+        var patch = await bodies.ReadNodeAsync(context.Request, context.RequestAborted);
         var options = WriteOptionsFrom(context) with { Subresource = request.Subresource, PatchType = contentType };
         if (contentType.StartsWith("application/apply-patch", StringComparison.Ordinal))
         {
@@ -311,8 +310,7 @@ public sealed class ResourceHandler(
         JsonObject? body = null;
         if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
         {
-            var text = await bodies.ReadTextAsync(context.Request, context.RequestAborted);
-            body = bodies.Parse(text, context.Request.ContentType) as JsonObject;
+            body = await bodies.ReadNodeAsync(context.Request, context.RequestAborted) as JsonObject;
         }
 
         long? grace = null;
@@ -382,8 +380,7 @@ public sealed class ResourceHandler(
 
     private async Task<JsonObject> ReadAnyObjectAsync(HttpContext context)
     {
-        var text = await bodies.ReadTextAsync(context.Request, context.RequestAborted);
-        return bodies.Parse(text, context.Request.ContentType) as JsonObject
+        return await bodies.ReadNodeAsync(context.Request, context.RequestAborted) as JsonObject
             ?? throw ApiException.BadRequest("the request body must be a JSON or YAML object");
     }
 

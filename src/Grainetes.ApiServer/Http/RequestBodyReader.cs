@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Grainetes.Machinery.Errors;
+using Grainetes.Machinery.Protobuf;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using YamlDotNet.Serialization;
@@ -15,7 +16,19 @@ public sealed class RequestBodyReader(IOptions<ApiServerOptions> options)
         .WithAttemptingUnquotedStringTypeDeserialization()
         .Build();
 
-    public async Task<string> ReadTextAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>Reads and decodes a body: Kubernetes protobuf (what kubectl's generators send), JSON or YAML.</summary>
+    public async Task<JsonNode> ReadNodeAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var bytes = await ReadBytesAsync(request, cancellationToken);
+        if (KubernetesProtobuf.IsProtobuf(request.ContentType))
+        {
+            return KubernetesProtobuf.Decode(bytes.Span);
+        }
+
+        return Parse(Encoding.UTF8.GetString(bytes.Span), request.ContentType);
+    }
+
+    private async Task<ReadOnlyMemory<byte>> ReadBytesAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxBodyBytes;
         if (request.ContentLength > limit)
@@ -41,17 +54,12 @@ public sealed class RequestBodyReader(IOptions<ApiServerOptions> options)
             throw ApiException.BadRequest("the request body is empty");
         }
 
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
     /// <summary>Parses a body as JSON, or as YAML when the content type says so (or it does not look like JSON).</summary>
     public JsonNode Parse(string text, string? contentType)
     {
-        if (contentType is not null && contentType.Contains("protobuf", StringComparison.OrdinalIgnoreCase))
-        {
-            // Clients fall back to JSON on 415; Kubernetes' protobuf envelope is not served here.
-            throw ApiException.UnsupportedMediaType(contentType);
-        }
 
         var trimmed = text.AsSpan().TrimStart();
         var looksJson = trimmed.Length > 0 && (trimmed[0] == '{' || trimmed[0] == '[');

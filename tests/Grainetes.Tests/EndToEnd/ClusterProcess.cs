@@ -11,7 +11,7 @@ internal sealed class ClusterProcess : IAsyncDisposable
     private readonly StringBuilder output = new();
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ClusterProcess(string home, int apiPort, string storage)
+    private ClusterProcess(string home, int apiPort, string storage, string[] extraArguments)
     {
         Home = home;
         ApiPort = apiPort;
@@ -26,7 +26,7 @@ internal sealed class ClusterProcess : IAsyncDisposable
             RepositoryPaths.HostDll, "up", "--home", home, "--api-port", apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--storage", storage, "--silo-port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--gateway-port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        })
+        }.Concat(extraArguments))
         {
             info.ArgumentList.Add(arg);
         }
@@ -56,9 +56,9 @@ internal sealed class ClusterProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ClusterProcess> StartAsync(string home, int apiPort, string storage)
+    public static async Task<ClusterProcess> StartAsync(string home, int apiPort, string storage, params string[] extraArguments)
     {
-        var cluster = new ClusterProcess(home, apiPort, storage);
+        var cluster = new ClusterProcess(home, apiPort, storage, extraArguments);
         cluster.process.Start();
         cluster.process.BeginOutputReadLine();
         cluster.process.BeginErrorReadLine();

@@ -66,6 +66,20 @@ public sealed class KubectlCrudTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task CreateGeneratorsSendProtobufAndItIsUnderstood()
+    {
+        var ns = "g-" + Guid.NewGuid().ToString("N")[..10];
+        (await kubectl.RunAsync($"create namespace {ns}")).EnsureSuccess();
+        (await kubectl.RunAsync($"create configmap gen -n {ns} --from-literal=k=v")).EnsureSuccess();
+        (await kubectl.RunAsync($"create deployment gen -n {ns} --image=busybox:1.36 --replicas=3")).EnsureSuccess();
+        (await kubectl.RunAsync($"create serviceaccount robot -n {ns}")).EnsureSuccess();
+        (await kubectl.RunAsync($"create secret generic s -n {ns} --from-literal=password=x")).EnsureSuccess();
+        Assert.Equal("v", (await kubectl.RunAsync($"get cm gen -n {ns} -o jsonpath={{.data.k}}")).EnsureSuccess().Stdout);
+        Assert.Equal("3 busybox:1.36", (await kubectl.RunAsync($"get deploy gen -n {ns} -o jsonpath='{{.spec.replicas}} {{.spec.template.spec.containers[0].image}}'")).EnsureSuccess().Stdout);
+        Assert.Equal("eA==", (await kubectl.RunAsync($"get secret s -n {ns} -o jsonpath={{.data.password}}")).EnsureSuccess().Stdout);
+    }
+
+    [Fact]
     public async Task ReplacePutsTheWholeObject()
     {
         var ns = await NewNamespaceAsync();
@@ -213,6 +227,19 @@ public sealed class KubectlCrudTests(ClusterFixture cluster)
         var svc = (await kubectl.RunAsync($"describe service svc -n {ns}")).EnsureSuccess().Stdout;
         Assert.Contains("TargetPort:", svc);
         Assert.Contains("8080", svc);
+    }
+
+    [Fact]
+    public async Task TheHostRegistersItselfAsANodeThatDescribeShows()
+    {
+        var wide = (await kubectl.RunAsync("get nodes -o wide")).EnsureSuccess().Stdout;
+        Assert.Matches(@"NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+INTERNAL-IP", wide);
+        Assert.Matches(@"\s+Ready\s+", wide);
+        var node = (await kubectl.RunAsync("get nodes -o name")).EnsureSuccess().Stdout.Trim();
+        var described = (await kubectl.RunAsync($"describe {node}")).EnsureSuccess().Stdout;
+        Assert.Contains("kubernetes.io/hostname=", described);
+        Assert.Contains("Capacity:", described);
+        Assert.Matches(@"Operating System:\s+linux", described);
     }
 
     [Fact]
