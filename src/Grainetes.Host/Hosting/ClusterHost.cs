@@ -14,8 +14,6 @@ public static class ClusterHost
     public static async Task<int> RunAsync(UpSettings settings, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(settings.Home);
-        var logs = Path.Combine(settings.Home, "logs");
-        Directory.CreateDirectory(logs);
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         await using var storage = await LocalStorage.StartAsync(settings, loggerFactory.CreateLogger("Grainetes.Storage"), cancellationToken);
         var app = Build(settings, storage.ConnectionString);
