@@ -68,6 +68,71 @@ public sealed class LifecycleTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task ForegroundPropagationRemovesDependentsBeforeTheOwner()
+    {
+        var ns = await NewNamespaceAsync();
+        (await kubectl.RunAsync($"create -n {ns} -f -", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: owner}\n")).EnsureSuccess();
+        var uid = (await kubectl.RunAsync($"get cm owner -n {ns} -o jsonpath={{.metadata.uid}}")).EnsureSuccess().Stdout;
+        (await kubectl.RunAsync($"create -n {ns} -f -", $"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: child\n  ownerReferences: [{{apiVersion: v1, kind: ConfigMap, name: owner, uid: {uid}, blockOwnerDeletion: true}}]\n")).EnsureSuccess();
+        using var watch = kubectl.Start($"get cm -n {ns} -w --output-watch-events");
+        var lines = new List<string>();
+        // The initial list (header, owner, child) is printed before the watch: after it, no change is missed.
+        for (var i = 0; i < 3; i++)
+        {
+            lines.Add(await watch.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)) ?? "");
+        }
+
+        (await kubectl.RunAsync($"delete cm owner -n {ns} --cascade=foreground --timeout=60s")).EnsureSuccess();
+        while (!lines.Any(l => l.StartsWith("DELETED", StringComparison.Ordinal) && l.Contains(" owner ", StringComparison.Ordinal)))
+        {
+            var line = await watch.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            lines.Add(line ?? throw new InvalidOperationException("watch ended"));
+        }
+
+        watch.Kill();
+        var childDeleted = lines.FindIndex(l => l.StartsWith("DELETED", StringComparison.Ordinal) && l.Contains(" child ", StringComparison.Ordinal));
+        var ownerDeleted = lines.FindIndex(l => l.StartsWith("DELETED", StringComparison.Ordinal) && l.Contains(" owner ", StringComparison.Ordinal));
+        Assert.True(childDeleted >= 0 && childDeleted < ownerDeleted, string.Join("\n", lines));
+    }
+
+    [Fact]
+    public async Task GetWatchPrintsChangesAsTheyHappen()
+    {
+        var ns = await NewNamespaceAsync();
+        (await kubectl.RunAsync($"create -n {ns} -f -", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: sentinel}\n")).EnsureSuccess();
+        using var watch = kubectl.Start($"get cm -n {ns} -w --output-watch-events");
+        var header = await watch.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var listed = await watch.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        (await kubectl.RunAsync($"create -n {ns} -f -", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched}\ndata: {a: '1'}\n")).EnsureSuccess();
+        (await kubectl.RunAsync($"label cm watched -n {ns} x=y")).EnsureSuccess();
+        (await kubectl.RunAsync($"delete cm watched -n {ns}")).EnsureSuccess();
+        var events = new List<string>();
+        while (events.Count < 3)
+        {
+            var line = await watch.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            events.Add(line ?? throw new InvalidOperationException("watch ended"));
+        }
+
+        watch.Kill();
+        Assert.Matches(@"EVENT\s+NAME\s+DATA\s+AGE", header);
+        Assert.Matches(@"^ADDED\s+sentinel\s+0\s+", listed);
+        Assert.Matches(@"^ADDED\s+watched\s+1\s+", events[0]);
+        Assert.Matches(@"^MODIFIED\s+watched\s+1\s+", events[1]);
+        Assert.Matches(@"^DELETED\s+watched\s+1\s+", events[2]);
+    }
+
+    [Fact]
+    public async Task PodFieldSelectorsOnNodeNameAndPhase()
+    {
+        var ns = await NewNamespaceAsync();
+        (await kubectl.RunAsync($"create -n {ns} -f -", "apiVersion: v1\nkind: Pod\nmetadata: {name: unscheduled}\nspec: {containers: [{name: c, image: busybox}]}\n")).EnsureSuccess();
+        (await kubectl.RunAsync($"create -n {ns} -f -", "apiVersion: v1\nkind: Pod\nmetadata: {name: placed}\nspec: {nodeName: elsewhere, containers: [{name: c, image: busybox}]}\n")).EnsureSuccess();
+        Assert.Equal("pod/unscheduled", (await kubectl.RunAsync($"get pods -n {ns} --field-selector spec.nodeName= -o name")).EnsureSuccess().Stdout.Trim());
+        Assert.Equal("pod/placed", (await kubectl.RunAsync($"get pods -n {ns} --field-selector spec.nodeName=elsewhere,status.phase=Pending -o name")).EnsureSuccess().Stdout.Trim());
+        Assert.Equal("", (await kubectl.RunAsync($"get pods -n {ns} --field-selector status.phase!=Pending -o name")).EnsureSuccess().Stdout.Trim());
+    }
+
+    [Fact]
     public async Task FinalizersHoldADeletionUntilTheyAreRemoved()
     {
         var ns = await NewNamespaceAsync();
