@@ -30,6 +30,9 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
     private IResourceCollectionGrain collection = null!;
     private JsonObject? current;
 
+    // What reads see: only committed writes, never a write in flight.
+    private string? currentJson;
+
     public ObjectGrain(
         [PersistentState("object", StorageName)] IPersistentState<StoredObjectState> state,
         ResourceRegistry registry,
@@ -50,6 +53,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         type = registry.Get(key.Resource);
         collection = GrainFactory.GetGrain<IResourceCollectionGrain>(key.Resource);
         current = state.State.Json is { } json ? JsonNode.Parse(json)!.AsObject() : null;
+        currentJson = state.State.Json;
 
         // A silo that died between this object's write and its log entry leaves the two apart; the
         // stored object is the truth, so log it again (with a new version) or log its deletion.
@@ -70,7 +74,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         }
     }
 
-    public Task<string?> Get() => Task.FromResult(state.State.Json);
+    public Task<string?> Get() => Task.FromResult(currentJson);
 
     public async Task<string> Create(string json, WriteOptions options)
     {
@@ -197,7 +201,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
                 }
             }
 
-            var json = JsonNode.DeepEquals(obj, live) ? state.State.Json! : await CommitAsync(obj, WatchEventType.Modified, options.DryRun);
+            var json = JsonNode.DeepEquals(obj, live) ? currentJson! : await CommitAsync(obj, WatchEventType.Modified, options.DryRun);
             if (!options.DryRun)
             {
                 AfterMarkedForDeletion(obj, policy);
@@ -261,7 +265,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 
         if (JsonNode.DeepEquals(updated, live))
         {
-            return state.State.Json!;
+            return currentJson!;
         }
 
         if (type.TracksGeneration && !JsonNode.DeepEquals(updated["spec"], live["spec"]))
@@ -305,6 +309,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         }
 
         current = obj;
+        currentJson = json;
         await collection.Committed(new ChangeEvent(rv, eventType, key.Namespace, key.Name, json));
         return json;
     }
@@ -334,6 +339,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         }
 
         current = null;
+        currentJson = null;
         await collection.Committed(new ChangeEvent(rv, WatchEventType.Deleted, key.Namespace, key.Name, json));
         NotifyGarbageCollector(obj, "Background");
         return json;

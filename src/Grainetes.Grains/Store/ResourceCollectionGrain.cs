@@ -41,6 +41,9 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
     private long visibleVersion;
     private long memoryFloor;
     private long pendingIndexFrom;
+    private long durableReservedUpTo;
+    private Task? extending;
+    private Task metadataWrite = Task.CompletedTask;
     private Task flushing = Task.CompletedTask;
     private bool flushRunning;
     private Task indexFlushing = Task.CompletedTask;
@@ -90,7 +93,8 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
         nextVersion = visibleVersion + 1;
         pendingIndexFrom = metadata.IndexedUpTo;
         metadata = metadata with { ReservedUpTo = visibleVersion + options.SequenceBlock };
-        await store.SaveMetadataAsync(kind, metadata, cancellationToken);
+        await PersistMetadataAsync();
+        durableReservedUpTo = metadata.ReservedUpTo;
         reservationTimer = this.RegisterGrainTimer(CheckStuckReservationsAsync, new GrainTimerCreationOptions
         {
             DueTime = StuckReservation,
@@ -114,22 +118,21 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
     public async Task<long> Reserve()
     {
         var version = nextVersion++;
-        if (version > metadata.ReservedUpTo)
+        while (version > durableReservedUpTo)
         {
-            var block = metadata with { ReservedUpTo = version + options.SequenceBlock };
-            metadata = block;
-            await store.SaveMetadataAsync(kind, block);
+            // Callers share one extension of the block; none may use a version before it is durable.
+            await (extending ??= ExtendReservationAsync(version));
         }
 
         reservations[version] = new Reservation(DateTimeOffset.UtcNow, null);
         return version;
     }
 
-    public Task Committed(ChangeEvent change)
+    public async Task Committed(ChangeEvent change)
     {
         if (!reservations.ContainsKey(change.ResourceVersion))
         {
-            // The reservation was already written off as stuck; a late commit is logged as a new change.
+            // The reservation was already written off as stuck; the object grain logs it anew on reactivation.
             throw ApiException.ServiceUnavailable("the write took too long to commit; retry it");
         }
 
@@ -137,11 +140,15 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
         durableWaiters[change.ResourceVersion] = waiter;
         reservations[change.ResourceVersion] = reservations[change.ResourceVersion] with { Change = change };
         Release();
-        return waiter.Task.WaitAsync(CommitTimeout).ContinueWith(
-            t => t.IsFaulted && t.Exception!.InnerException is TimeoutException
-                ? throw ApiException.ServiceUnavailable("the change is committed but not yet logged; storage is slow", 2)
-                : t,
-            TaskScheduler.Current).Unwrap();
+        try
+        {
+            await waiter.Task.WaitAsync(CommitTimeout);
+        }
+        catch (TimeoutException)
+        {
+            // Committed in its grain and queued here in order: it will be logged once storage catches up.
+            throw ApiException.ServiceUnavailable("the change is committed but not yet logged; storage is slow", 2);
+        }
     }
 
     public Task Abandon(long resourceVersion)
@@ -279,6 +286,47 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
         return lo;
     }
 
+    private async Task ExtendReservationAsync(long needed)
+    {
+        try
+        {
+            var target = Math.Max(needed, nextVersion) + options.SequenceBlock;
+            metadata = metadata with { ReservedUpTo = target };
+            await PersistMetadataAsync();
+            durableReservedUpTo = target;
+        }
+        finally
+        {
+            extending = null;
+        }
+    }
+
+    /// <summary>
+    /// Writes the bookkeeping row one write at a time, each with the latest values: concurrent writes
+    /// landing out of order could otherwise move the durable reservation backwards.
+    /// </summary>
+    private Task PersistMetadataAsync()
+    {
+        var previous = metadataWrite;
+        var next = WriteAfterAsync(previous);
+        metadataWrite = next;
+        return next;
+
+        async Task WriteAfterAsync(Task before)
+        {
+            try
+            {
+                await before;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The earlier write's caller saw its failure; this write carries the latest values anyway.
+            }
+
+            await store.SaveMetadataAsync(kind, metadata);
+        }
+    }
+
     /// <summary>Moves the committed prefix of the reservations to the log queue, in version order.</summary>
     private void Release()
     {
@@ -407,7 +455,7 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
             }
 
             metadata = metadata with { IndexedUpTo = to, CompactedBelow = compactBelow };
-            await store.SaveMetadataAsync(kind, metadata, cancellationToken);
+            await PersistMetadataAsync();
         }
         catch (Exception ex)
         {
