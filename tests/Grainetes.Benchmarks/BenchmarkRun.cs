@@ -56,6 +56,8 @@ public static class BenchmarkRun
         catch (Exception e)
         {
             Console.Error.WriteLine("benchmark failed: " + e.Message);
+            // Transport failures hide their cause (reset, refused, timeout) in inner exceptions.
+            Console.Error.WriteLine(e);
             if (host is not null)
             {
                 Console.Error.WriteLine("host's last output:\n" + host.Tail);

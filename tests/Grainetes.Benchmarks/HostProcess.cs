@@ -22,6 +22,11 @@ public sealed class HostProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // More specific categories than the host's own "Microsoft"/"Orleans" filters, so a shutdown the harness did
+        // not ask for says who started it (host lifetime, or Orleans declaring the silo dead).
+        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        info.Environment["Logging__LogLevel__Orleans.Runtime.MembershipService"] = "Information";
+        info.Environment["Logging__LogLevel__Orleans.Runtime.Silo"] = "Information";
         foreach (var arg in new[]
         {
             hostDll, "up", "--home", home,
@@ -38,7 +43,11 @@ public sealed class HostProcess : IAsyncDisposable
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);
         _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
         _process.Exited += (_, _) =>
+        {
+            // An exit mid-run otherwise shows up only as "connection refused" on the next request.
+            OnLine($"[harness] host exited with code {_process.ExitCode} at {DateTime.Now:HH:mm:ss.fff}");
             _ready.TrySetException(new InvalidOperationException("the host exited before it was ready; its last output:\n" + Tail));
+        };
     }
 
     public int ApiPort { get; }
