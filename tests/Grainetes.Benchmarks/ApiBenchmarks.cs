@@ -93,6 +93,7 @@ public sealed class ApiBenchmarks(KubeApi api, BenchmarkOptions options)
         var patchTicks = new List<long>(options.WatchUpdates);
         var delayTicks = new List<long>(options.WatchUpdates);
         var wall = Stopwatch.StartNew();
+        CpuUse? cpuBefore = null;
         for (var i = 0; i < total; i++)
         {
             var patch = Encoding.UTF8.GetBytes(
@@ -100,6 +101,7 @@ public sealed class ApiBenchmarks(KubeApi api, BenchmarkOptions options)
             if (i == warmup)
             {
                 wall.Restart();
+                cpuBefore = LoadRunner.CpuSampler?.Invoke();
             }
 
             var start = Stopwatch.GetTimestamp();
@@ -123,7 +125,8 @@ public sealed class ApiBenchmarks(KubeApi api, BenchmarkOptions options)
         }
 
         wall.Stop();
-        return (new Measurement("update (merge patch)", patchTicks, wall.Elapsed),
+        var cpu = cpuBefore is null ? null : LoadRunner.CpuSampler!.Invoke() - cpuBefore;
+        return (new Measurement("update (merge patch)", patchTicks, wall.Elapsed, cpu),
                 new Measurement("watch delay", delayTicks, wall.Elapsed));
     }
 

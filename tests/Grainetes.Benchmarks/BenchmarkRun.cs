@@ -30,6 +30,9 @@ public static class BenchmarkRun
             host = await HostProcess.StartAsync(hostDll, Path.Combine(root, "home"), azurite.ConnectionString).ConfigureAwait(false);
             Log($"host pid {host.ProcessId} at {host.ApiAddress}");
             int[] pids = [host.ProcessId, azurite.ProcessId];
+            var hostPid = host.ProcessId;
+            var azuritePid = azurite.ProcessId;
+            LoadRunner.CpuSampler = () => new CpuUse(ProcessMemory.CpuSeconds(hostPid), ProcessMemory.CpuSeconds(azuritePid));
 
             var startIdle = await ProcessMemory.WaitUntilIdleAsync(pids, IdleWindow, IdleCpuShare, IdleTimeout).ConfigureAwait(false);
             var startRss = (Host: ProcessMemory.ResidentMiB(host.ProcessId), Azurite: ProcessMemory.ResidentMiB(azurite.ProcessId));
@@ -96,10 +99,11 @@ public static class BenchmarkRun
         Console.WriteLine($"Grainetes benchmark{(options.Quick ? " (--quick: 1/5 counts)" : "")}, {DateTime.Now:yyyy-MM-dd HH:mm}, {Environment.ProcessorCount} cores");
         Console.WriteLine();
 
-        var table = new ReportTable("measurement", "n", "p50 ms", "p90 ms", "p99 ms", "max ms", "ops/s", "target");
+        var table = new ReportTable("measurement", "n", "p50 ms", "p90 ms", "p99 ms", "max ms", "ops/s", "host CPU ms/op", "Azurite CPU ms/op", "target");
         void Row(Measurement m, string target) => table.Add(
             m.Name, m.Count.ToString(CultureInfo.InvariantCulture), ReportTable.Ms(m.P50), ReportTable.Ms(m.P90),
-            ReportTable.Ms(m.P99), ReportTable.Ms(m.Max), ReportTable.Rate(m.OpsPerSecond), target);
+            ReportTable.Ms(m.P99), ReportTable.Ms(m.Max), ReportTable.Rate(m.OpsPerSecond),
+            ReportTable.Ms(m.HostCpuMsPerOp), ReportTable.Ms(m.AzuriteCpuMsPerOp), target);
 
         Row(api.SequentialCreate, Verdict(api.SequentialCreate.P99 <= 15 && api.SequentialCreate.OpsPerSecond >= 250, "p99 <= 15 ms, >= 250/s"));
         Row(api.ConcurrentCreate, Verdict(api.ConcurrentCreate.OpsPerSecond >= 800, ">= 800/s"));

@@ -11,6 +11,12 @@ public static class LoadRunner
 {
     public static readonly TimeSpan PhaseTimeout = TimeSpan.FromMinutes(3);
 
+    /// <summary>
+    /// Reads the CPU time of the processes under test; set once before any phase runs. CPU per operation shows how
+    /// much of Azurite's single core each API call costs, which is what bounds throughput on this machine.
+    /// </summary>
+    public static Func<CpuUse>? CpuSampler { get; set; }
+
     public static Task<Measurement> SequentialAsync(string name, int count, Func<int, CancellationToken, Task> operation) =>
         ConcurrentAsync(name, count, 1, operation);
 
@@ -20,6 +26,7 @@ public static class LoadRunner
         using var deadline = new CancellationTokenSource(PhaseTimeout);
         var latencies = new ConcurrentQueue<long>();
         var next = -1;
+        var cpuBefore = CpuSampler?.Invoke();
         var wall = Stopwatch.StartNew();
 
         async Task WorkerAsync()
@@ -45,6 +52,7 @@ public static class LoadRunner
         }
 
         wall.Stop();
-        return new Measurement(name, latencies, wall.Elapsed);
+        var cpu = cpuBefore is null ? null : CpuSampler!.Invoke() - cpuBefore;
+        return new Measurement(name, latencies, wall.Elapsed, cpu);
     }
 }

@@ -7,10 +7,11 @@ public sealed class Measurement
 {
     private readonly double[] _sortedMs;
 
-    public Measurement(string name, IReadOnlyCollection<long> latencyTicks, TimeSpan elapsed)
+    public Measurement(string name, IReadOnlyCollection<long> latencyTicks, TimeSpan elapsed, CpuUse? cpu = null)
     {
         Name = name;
         Elapsed = elapsed;
+        Cpu = cpu;
         _sortedMs = latencyTicks.Select(t => t * 1000.0 / Stopwatch.Frequency).Order().ToArray();
     }
 
@@ -19,6 +20,13 @@ public sealed class Measurement
     public TimeSpan Elapsed { get; }
 
     public int Count => _sortedMs.Length;
+
+    /// <summary>CPU the host and Azurite spent during the phase, when sampled.</summary>
+    public CpuUse? Cpu { get; }
+
+    public double HostCpuMsPerOp => Cpu is { } c && Count > 0 ? c.HostSeconds * 1000 / Count : double.NaN;
+
+    public double AzuriteCpuMsPerOp => Cpu is { } c && Count > 0 ? c.AzuriteSeconds * 1000 / Count : double.NaN;
 
     public double OpsPerSecond => Elapsed > TimeSpan.Zero ? Count / Elapsed.TotalSeconds : 0;
 
