@@ -1,1 +1,3 @@
-﻿Console.WriteLine("Hello, World!");
+using Grainetes.Benchmarks;
+
+return await BenchmarkRun.RunAsync(BenchmarkOptions.Parse(args));

@@ -1,0 +1,3 @@
+namespace Grainetes.Benchmarks;
+
+public sealed record FloorResults(Measurement SequentialInsert, Measurement ConcurrentInsert, Measurement PointRead);

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Grainetes.Benchmarks;
+
+/// <summary>The Release host (<c>grainetes up</c>) as a child process on free loopback ports, against a given storage.</summary>
+public sealed class HostProcess : IAsyncDisposable
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    private const int TailLines = 60;
+    private readonly Process _process;
+    private readonly Queue<string> _tail = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private HostProcess(string hostDll, string home, int apiPort, string storage)
+    {
+        ApiPort = apiPort;
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        // More specific categories than the host's own "Microsoft"/"Orleans" filters, so a shutdown the harness did
+        // not ask for says who started it (host lifetime, or Orleans declaring the silo dead).
+        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        info.Environment["Logging__LogLevel__Orleans.Runtime.MembershipService"] = "Information";
+        info.Environment["Logging__LogLevel__Orleans.Runtime.Silo"] = "Information";
+        foreach (var arg in new[]
+        {
+            hostDll, "up", "--home", home,
+            "--api-port", apiPort.ToString(CultureInfo.InvariantCulture),
+            "--storage", storage,
+            "--silo-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            "--gateway-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
+        })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        _process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        _process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        _process.Exited += (_, _) =>
+        {
+            // An exit mid-run otherwise shows up only as "connection refused" on the next request.
+            OnLine($"[harness] host exited with code {_process.ExitCode} at {DateTime.Now:HH:mm:ss.fff}");
+            _ready.TrySetException(new InvalidOperationException("the host exited before it was ready; its last output:\n" + Tail));
+        };
+    }
+
+    public int ApiPort { get; }
+
+    /// <summary>The host's own pid: <c>dotnet app.dll</c> runs the app in the muxer's process.</summary>
+    public int ProcessId => _process.Id;
+
+    public Uri ApiAddress => new($"http://127.0.0.1:{ApiPort}");
+
+    public string Tail
+    {
+        get
+        {
+            lock (_tail)
+            {
+                return string.Join('\n', _tail);
+            }
+        }
+    }
+
+    public static async Task<HostProcess> StartAsync(string hostDll, string home, string storage)
+    {
+        var host = new HostProcess(hostDll, home, FreePort.Next(), storage);
+        host._process.Start();
+        host._process.BeginOutputReadLine();
+        host._process.BeginErrorReadLine();
+        try
+        {
+            await host._ready.Task.WaitAsync(StartTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw new TimeoutException(
+                $"the host did not print its ready line within {StartTimeout.TotalSeconds} s; its last output:\n{host.Tail}");
+        }
+        catch
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return host;
+    }
+
+    /// <summary>Stops the host with SIGINT and waits; kills it only if it has not exited after 30 s.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                Signals.Interrupt(_process.Id);
+                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                try
+                {
+                    await _process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    Console.Error.WriteLine($"host (pid {_process.Id}) ignored SIGINT for 30 s; killing it");
+                    _process.Kill(entireProcessTree: true);
+                    await _process.WaitForExitAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_tail)
+        {
+            _tail.Enqueue(line);
+            if (_tail.Count > TailLines)
+            {
+                _tail.Dequeue();
+            }
+        }
+
+        if (line.Contains("ready", StringComparison.Ordinal) && line.Contains("kubeconfig", StringComparison.Ordinal))
+        {
+            _ready.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,17 @@
+using System.Runtime.InteropServices;
+
+namespace Grainetes.Benchmarks;
+
+public static class Signals
+{
+    private const int SigInt = 2;
+
+    /// <summary>Sends SIGINT, as Ctrl-C would, so the process shuts down through its normal path.</summary>
+    public static bool Interrupt(int pid) => !OperatingSystem.IsWindows() && NativeMethods.Kill(pid, SigInt) == 0;
+
+    private static class NativeMethods
+    {
+        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        public static extern int Kill(int pid, int signal);
+    }
+}
