@@ -57,6 +57,9 @@ public sealed class ResourceHandler(
             case "GET" when IsWatch(context.Request):
                 await watches.WatchAsync(context, request with { Name = null }, request.Name);
                 return;
+            case "GET" when request.Subresource == "log":
+                await LogsAsync(context, request);
+                return;
             case "GET":
                 await GetAsync(context, request);
                 return;
@@ -97,6 +100,61 @@ public sealed class ResourceHandler(
         }
 
         await ApiResponses.WriteJsonTextAsync(context, 200, json);
+    }
+
+    /// <summary><c>kubectl logs</c>: streamed from the node agent of the pod's node, wherever that silo is.</summary>
+    private async Task LogsAsync(HttpContext context, ResourceRequest request)
+    {
+        var json = await ObjectGrain(request).Get() ?? throw ApiException.NotFound(request.Type.Plural, request.Name!);
+        var pod = JsonNode.Parse(json)!;
+        var node = (string?)pod["spec"]?["nodeName"];
+        if (string.IsNullOrEmpty(node))
+        {
+            throw ApiException.BadRequest($"pod {request.Name} does not have a host assigned");
+        }
+
+        var query = context.Request.Query;
+        var container = (string?)query["container"];
+        var names = (pod["spec"]?["containers"] as JsonArray ?? []).Select(c => (string?)c?["name"]).OfType<string>().ToList();
+        var initNames = (pod["spec"]?["initContainers"] as JsonArray ?? []).Select(c => (string?)c?["name"]).OfType<string>().ToList();
+        if (string.IsNullOrEmpty(container))
+        {
+            container = names.Count == 1 ? names[0] : throw ApiException.BadRequest(
+                $"a container name must be specified for pod {request.Name}, choose one of: [{string.Join(" ", names)}]");
+        }
+        else if (!names.Contains(container) && !initNames.Contains(container))
+        {
+            throw ApiException.BadRequest($"container {container} is not valid for pod {request.Name}");
+        }
+
+        int? tail = int.TryParse(query["tailLines"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var t) ? t : null;
+        var follow = (string?)query["follow"] == "true";
+        var previous = (string?)query["previous"] == "true";
+        var timestamps = (string?)query["timestamps"] == "true";
+        var lines = grains.GetGrain<Grainetes.Abstractions.Controllers.INodeAgentGrain>(node)
+            .StreamLogs(request.Namespace!, request.Name!, container, previous, tail, follow, timestamps);
+        var started = false;
+        await foreach (var line in lines.WithCancellation(context.RequestAborted))
+        {
+            if (!started)
+            {
+                context.Response.StatusCode = 200;
+                context.Response.ContentType = "text/plain";
+                started = true;
+            }
+
+            await context.Response.WriteAsync(line + "\n", context.RequestAborted);
+            if (follow)
+            {
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+            }
+        }
+
+        if (!started)
+        {
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "text/plain";
+        }
     }
 
     private async Task ListAsync(HttpContext context, ResourceRequest request)

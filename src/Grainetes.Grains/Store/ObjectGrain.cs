@@ -189,6 +189,21 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         }
 
         var isNamespace = type.StorageKey == "namespaces";
+        var grace = await PodGracePeriodAsync(obj, options);
+        if (grace > 0)
+        {
+            // A pod on a node is deleted gracefully: its kubelet stops the containers, then removes it.
+            var currentGrace = JsonNumbers.ToInt64(objMeta["deletionGracePeriodSeconds"]);
+            if (objMeta["deletionTimestamp"] is null || currentGrace is null || grace < currentGrace)
+            {
+                objMeta["deletionTimestamp"] = Now(TimeSpan.FromSeconds(grace));
+                objMeta["deletionGracePeriodSeconds"] = grace;
+            }
+
+            var marked = JsonNode.DeepEquals(obj, live) ? currentJson! : await CommitAsync(obj, WatchEventType.Modified, options.DryRun);
+            return new DeleteResult(marked, false);
+        }
+
         if (finalizers.Count > 0 || isNamespace)
         {
             if (objMeta["deletionTimestamp"] is null)
@@ -397,7 +412,30 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
     private static void SetVersion(JsonObject obj, long rv) =>
         obj["metadata"]!["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
 
-    private string Now() => time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    private string Now(TimeSpan? offset = null) =>
+        (time.GetUtcNow() + (offset ?? TimeSpan.Zero)).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The grace a pod running on a node gets: asked for, else its own, else 30 s. A pod that is not on a
+    /// node, has finished, or whose node no longer exists has nothing to wait for (Kubernetes' pod GC
+    /// removes pods of vanished nodes the same way); the kubelet still cleans up what it sees deleted.
+    /// </summary>
+    private async Task<long> PodGracePeriodAsync(JsonObject obj, DeleteOptions options)
+    {
+        var nodeName = (string?)obj["spec"]?["nodeName"];
+        if (type.StorageKey != "pods" || string.IsNullOrEmpty(nodeName) || (string?)obj["status"]?["phase"] is "Succeeded" or "Failed")
+        {
+            return 0;
+        }
+
+        var grace = Math.Max(0, options.GracePeriodSeconds ?? JsonNumbers.ToInt64(obj["spec"]?["terminationGracePeriodSeconds"]) ?? 30);
+        if (grace == 0 || await GrainFactory.GetGrain<IObjectGrain>(new ObjectKey("nodes", "", nodeName).GrainKey).Get() is null)
+        {
+            return 0;
+        }
+
+        return grace;
+    }
 
     private static void RemoveNulls(JsonObject obj)
     {
