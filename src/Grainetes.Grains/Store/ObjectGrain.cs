@@ -19,6 +19,8 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 {
     public const string StorageName = "objects";
 
+    private static readonly TimeSpan LeaseRenewalPersistInterval = TimeSpan.FromSeconds(60);
+
     private readonly IPersistentState<StoredObjectState> state;
     private readonly ResourceRegistry registry;
     private readonly ObjectValidator validator;
@@ -32,6 +34,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 
     // What reads see: only committed writes, never a write in flight.
     private string? currentJson;
+    private DateTimeOffset lastPersisted;
 
     public ObjectGrain(
         [PersistentState("object", StorageName)] IPersistentState<StoredObjectState> state,
@@ -283,6 +286,15 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
             return currentJson!;
         }
 
+        if (IsLeaseRenewalOnly(live, updated) && time.GetUtcNow() - lastPersisted < LeaseRenewalPersistInterval && !options.DryRun)
+        {
+            // Lease renewals are heartbeats: kept in memory (reads see them) and persisted coarsely,
+            // so a thousand nodes renewing every 10 s do not become a hundred table writes a second.
+            current = updated;
+            currentJson = updated.ToJsonString();
+            return currentJson;
+        }
+
         if (type.TracksGeneration && !JsonNode.DeepEquals(updated["spec"], live["spec"]))
         {
             meta["generation"] = (JsonNumbers.ToInt64(liveMeta["generation"]) ?? 0) + 1;
@@ -325,6 +337,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 
         current = obj;
         currentJson = json;
+        lastPersisted = time.GetUtcNow();
         await collection.Committed(new ChangeEvent(rv, eventType, key.Namespace, key.Name, json));
         return json;
     }
@@ -403,6 +416,20 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 
         RemoveNulls(meta);
         ObjectDefaults.Apply(type, obj);
+    }
+
+    private bool IsLeaseRenewalOnly(JsonObject live, JsonObject updated)
+    {
+        if (type.StorageKey != "leases.coordination.k8s.io" || live["spec"] is not JsonObject liveSpec || updated["spec"] is not JsonObject updatedSpec)
+        {
+            return false;
+        }
+
+        var a = live.DeepClone().AsObject();
+        var b = updated.DeepClone().AsObject();
+        a["spec"]!.AsObject().Remove("renewTime");
+        b["spec"]!.AsObject().Remove("renewTime");
+        return JsonNode.DeepEquals(a, b) && !JsonNode.DeepEquals(liveSpec["renewTime"], updatedSpec["renewTime"]);
     }
 
     private static bool HasFinalizers(JsonObject obj) =>
