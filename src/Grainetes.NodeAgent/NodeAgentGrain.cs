@@ -121,11 +121,7 @@ public sealed partial class NodeAgentGrain(
                 await lease.Patch(new JsonObject { ["spec"] = new JsonObject { ["renewTime"] = micro, ["holderIdentity"] = NodeName } }.ToJsonString(), new WriteOptions { PatchType = "application/merge-patch+json" });
             }
 
-            if (now - lastHeartbeat >= options.Value.StatusUpdateInterval)
-            {
-                await HeartbeatAsync(now);
-                lastHeartbeat = now;
-            }
+            await HeartbeatAsync(now);
         }
         catch (ApiException ex)
         {
@@ -145,6 +141,15 @@ public sealed partial class NodeAgentGrain(
         var stamp = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         var conditions = JsonNode.Parse(json)?["status"]?["conditions"] as JsonArray ?? new JsonArray();
         var ready = conditions.OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == "Ready");
+        var isReady = ready is not null && (string?)ready["status"] == "True";
+
+        // A heartbeat a minute while healthy; at once when someone (the lifecycle controller) thinks otherwise.
+        if (isReady && now - lastHeartbeat < options.Value.StatusUpdateInterval)
+        {
+            return;
+        }
+
+        lastHeartbeat = now;
         var transition = ready is not null && (string?)ready["status"] == "True" ? (string?)ready["lastTransitionTime"] ?? stamp : stamp;
         var patch = new JsonObject
         {

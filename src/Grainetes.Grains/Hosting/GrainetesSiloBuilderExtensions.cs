@@ -24,6 +24,7 @@ public static class GrainetesSiloBuilderExtensions
         builder.Services.TryAddSingleton(new Grainetes.Machinery.Validation.ObjectValidator());
         builder.Services.TryAddSingleton<ChangeLogStore>();
         builder.Services.TryAddSingleton<Grainetes.Grains.Events.EventRecorder>();
+        builder.Services.AddOptions<Grainetes.Grains.Controllers.NodeLifecycleOptions>();
         builder.Services.TryAddSingleton<Grainetes.Abstractions.Health.IStorageProbe, ChangeLogStorageProbe>();
         builder.Services.AddGrainetesSerialization();
         builder.AddAzureTableGrainStorage(ObjectGrain.StorageName, o =>

@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Grainetes.Abstractions.Controllers;
+using Grainetes.Abstractions.Store;
+using Grainetes.Grains.Events;
+using Grainetes.Machinery.Errors;
+using Grainetes.Machinery.Resources;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Grainetes.Grains.Controllers;
+
+/// <summary>
+/// Watches node leases (read from the lease grains' memory, where renewals live) and, for a node silent
+/// longer than the grace period, sets Ready=Unknown, adds the unreachable taints, and after the eviction
+/// timeout deletes its pods so their owners replace them elsewhere. A node that renews again loses the
+/// taints. Every pass is idempotent; a reminder restarts the monitor after a crash.
+/// </summary>
+public sealed partial class NodeLifecycleControllerGrain(
+    EventRecorder events,
+    TimeProvider time,
+    IOptions<NodeLifecycleOptions> options,
+    ILogger<NodeLifecycleControllerGrain> logger) : Grain, INodeLifecycleControllerGrain, IRemindable
+{
+    public const string UnreachableTaint = "node.kubernetes.io/unreachable";
+
+    private IGrainTimer? monitor;
+
+    public async Task Start()
+    {
+        if (monitor is not null)
+        {
+            return;
+        }
+
+        await this.RegisterOrUpdateReminder("node-lifecycle", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        monitor = this.RegisterGrainTimer(MonitorAsync, new GrainTimerCreationOptions(TimeSpan.Zero, options.Value.NodeMonitorPeriod));
+        this.DelayDeactivation(TimeSpan.FromDays(3650));
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Start();
+
+    private async Task MonitorAsync(CancellationToken cancellationToken)
+    {
+        var nodes = await GrainFactory.GetGrain<IResourceCollectionGrain>("nodes").List(new ListRequest());
+        foreach (var json in nodes.Items)
+        {
+            try
+            {
+                await CheckNodeAsync(JsonNode.Parse(json)!.AsObject());
+            }
+            catch (ApiException ex)
+            {
+                LogCheckFailed(ex, ex.Message);
+            }
+        }
+    }
+
+    private async Task CheckNodeAsync(JsonObject node)
+    {
+        var name = (string)node["metadata"]!["name"]!;
+        var now = time.GetUtcNow();
+        var lease = await GrainFactory.GetGrain<IObjectGrain>(new ObjectKey("leases.coordination.k8s.io", "kube-node-lease", name).GrainKey).Get();
+        var renewed = ParseTime((string?)(lease is null ? null : JsonNode.Parse(lease)?["spec"]?["renewTime"]))
+            ?? ParseTime((string?)node["metadata"]?["creationTimestamp"])
+            ?? now;
+        var silent = now - renewed > options.Value.NodeMonitorGracePeriod;
+        var taints = node["spec"]?["taints"] as JsonArray ?? new JsonArray();
+        var noExecute = taints.OfType<JsonObject>().FirstOrDefault(t => (string?)t["key"] == UnreachableTaint && (string?)t["effect"] == "NoExecute");
+        var grain = GrainFactory.GetGrain<IObjectGrain>(new ObjectKey("nodes", "", name).GrainKey);
+
+        if (silent && noExecute is null)
+        {
+            LogUnreachable(name, (now - renewed).TotalSeconds);
+            await MarkUnknownAsync(grain, now);
+            var stamp = Stamp(now);
+            var kept = taints.OfType<JsonObject>().Where(t => (string?)t["key"] != UnreachableTaint).Select(t => t.DeepClone()).ToList();
+            kept.Add(new JsonObject { ["key"] = UnreachableTaint, ["effect"] = "NoSchedule", ["timeAdded"] = stamp });
+            kept.Add(new JsonObject { ["key"] = UnreachableTaint, ["effect"] = "NoExecute", ["timeAdded"] = stamp });
+            await grain.Patch(new JsonObject { ["spec"] = new JsonObject { ["taints"] = new JsonArray(kept.ToArray()) } }.ToJsonString(), new WriteOptions { PatchType = "application/merge-patch+json" });
+            await events.RecordAsync(node, "Normal", "NodeNotReady", $"Node {name} status is now: NodeNotReady", "node-controller");
+        }
+        else if (silent && noExecute is not null)
+        {
+            var since = ParseTime((string?)noExecute["timeAdded"]) ?? now;
+            if (now - since >= options.Value.PodEvictionTimeout)
+            {
+                await EvictPodsAsync(name);
+            }
+        }
+        else if (!silent && taints.OfType<JsonObject>().Any(t => (string?)t["key"] == UnreachableTaint))
+        {
+            LogReachable(name);
+            var kept = taints.OfType<JsonObject>().Where(t => (string?)t["key"] != UnreachableTaint).Select(t => t.DeepClone()).ToArray();
+            await grain.Patch(new JsonObject { ["spec"] = new JsonObject { ["taints"] = kept.Length == 0 ? null : new JsonArray(kept) } }.ToJsonString(), new WriteOptions { PatchType = "application/merge-patch+json" });
+            await events.RecordAsync(node, "Normal", "NodeReady", $"Node {name} status is now: NodeReady", "node-controller");
+        }
+    }
+
+    private static async Task MarkUnknownAsync(IObjectGrain grain, DateTimeOffset now)
+    {
+        var patch = new JsonObject
+        {
+            ["status"] = new JsonObject
+            {
+                ["conditions"] = new JsonArray(new JsonObject
+                {
+                    ["type"] = "Ready",
+                    ["status"] = "Unknown",
+                    ["reason"] = "NodeStatusUnknown",
+                    ["message"] = "Kubelet stopped posting node status.",
+                    ["lastTransitionTime"] = Stamp(now),
+                }),
+            },
+        };
+        await grain.Patch(patch.ToJsonString(), new WriteOptions { Subresource = "status", PatchType = "application/strategic-merge-patch+json" });
+    }
+
+    private async Task EvictPodsAsync(string node)
+    {
+        var pods = await GrainFactory.GetGrain<IResourceCollectionGrain>("pods").List(new ListRequest { FieldSelector = "spec.nodeName=" + node });
+        foreach (var json in pods.Items)
+        {
+            var pod = JsonNode.Parse(json)!.AsObject();
+            var ns = (string)pod["metadata"]!["namespace"]!;
+            var name = (string)pod["metadata"]!["name"]!;
+            if (ToleratesUnreachableForever(pod))
+            {
+                continue;
+            }
+
+            LogEvicting(ns, name, node);
+            await events.RecordAsync(pod, "Normal", "TaintManagerEviction", $"Marking for deletion Pod {ns}/{name}", "taint-eviction-controller");
+            try
+            {
+                // The node is gone: nothing there can stop containers gracefully, so the object goes now.
+                await GrainFactory.GetGrain<IObjectGrain>(new ObjectKey("pods", ns, name).GrainKey).Delete(new DeleteOptions { GracePeriodSeconds = 0 });
+            }
+            catch (ApiException ex) when (ex.Code is 404 or 409)
+            {
+                // Already gone.
+            }
+        }
+    }
+
+    private static bool ToleratesUnreachableForever(JsonObject pod) =>
+        (pod["spec"]?["tolerations"] as JsonArray ?? []).OfType<JsonObject>().Any(t =>
+            ((string?)t["key"] == UnreachableTaint || ((string?)t["operator"] == "Exists" && t["key"] is null))
+            && ((string?)t["effect"] is null or "" or "NoExecute")
+            && JsonNumbers.ToInt64(t["tolerationSeconds"]) is null);
+
+    private static DateTimeOffset? ParseTime(string? text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+
+    private static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Node} has not renewed its lease for {Seconds:F0} s: marking it unreachable")]
+    private partial void LogUnreachable(string node, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} renews its lease again: removing the unreachable taints")]
+    private partial void LogReachable(string node);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Evicting pod {Namespace}/{Name} from unreachable node {Node}")]
+    private partial void LogEvicting(string @namespace, string name, string node);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checking a node failed: {Reason}")]
+    private partial void LogCheckFailed(Exception ex, string reason);
+}
