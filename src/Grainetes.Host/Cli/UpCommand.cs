@@ -19,9 +19,13 @@ public static class UpCommand
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Orleans client gateway port", DefaultValueFactory = _ => 30000 };
         var otelConsole = new Option<bool>("--otel-console") { Description = "Export traces and metrics to the console" };
         var nodeName = new Option<string?>("--node-name") { Description = "Name of this host's node (default: the host name)" };
+        var runtime = new Option<string>("--runtime") { Description = "Container runtime: auto, docker or process", DefaultValueFactory = _ => "auto" };
+        runtime.AcceptOnlyFromAmong("auto", "docker", "process");
+        var grace = new Option<TimeSpan>("--node-monitor-grace-period") { Description = "How long a node may not renew its lease before it is unreachable", DefaultValueFactory = _ => TimeSpan.FromSeconds(40), CustomParser = ParseDuration };
+        var eviction = new Option<TimeSpan>("--pod-eviction-timeout") { Description = "How long pods stay on an unreachable node before eviction", DefaultValueFactory = _ => TimeSpan.FromSeconds(300), CustomParser = ParseDuration };
         var command = new Command("up", "Bring up a single-host cluster and serve the API until Ctrl-C")
         {
-            home, apiPort, storage, siloPort, gatewayPort, otelConsole, nodeName,
+            home, apiPort, storage, siloPort, gatewayPort, otelConsole, nodeName, runtime, grace, eviction,
         };
         command.SetAction((result, cancellationToken) => ClusterHost.RunAsync(
             new UpSettings
@@ -33,8 +37,41 @@ public static class UpCommand
                 GatewayPort = result.GetValue(gatewayPort),
                 OtelConsole = result.GetValue(otelConsole),
                 NodeName = result.GetValue(nodeName),
+                Runtime = result.GetValue(runtime)!,
+                NodeMonitorGracePeriod = result.GetValue(grace),
+                PodEvictionTimeout = result.GetValue(eviction),
             },
             cancellationToken));
         return command;
+    }
+
+    /// <summary>Durations as Kubernetes flags spell them: <c>40s</c>, <c>5m</c>, <c>1h</c>, <c>1m30s</c>, or plain seconds.</summary>
+    private static TimeSpan ParseDuration(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var plain))
+        {
+            return TimeSpan.FromSeconds(plain);
+        }
+
+        var total = TimeSpan.Zero;
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text, @"(\d+(?:\.\d+)?)(ms|s|m|h)"))
+        {
+            var value = double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            total += m.Groups[2].Value switch
+            {
+                "ms" => TimeSpan.FromMilliseconds(value),
+                "s" => TimeSpan.FromSeconds(value),
+                "m" => TimeSpan.FromMinutes(value),
+                _ => TimeSpan.FromHours(value),
+            };
+        }
+
+        if (total == TimeSpan.Zero && text != "0")
+        {
+            result.AddError($"'{text}' is not a duration such as 40s, 5m or 1m30s");
+        }
+
+        return total;
     }
 }

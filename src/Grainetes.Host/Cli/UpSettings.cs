@@ -18,6 +18,13 @@ public sealed record UpSettings
 
     public string ClusterId { get; init; } = "grainetes";
 
+    /// <summary>Container runtime: <c>auto</c> (Docker when a daemon answers), <c>docker</c> or <c>process</c>.</summary>
+    public string Runtime { get; init; } = "auto";
+
+    public TimeSpan NodeMonitorGracePeriod { get; init; } = TimeSpan.FromSeconds(40);
+
+    public TimeSpan PodEvictionTimeout { get; init; } = TimeSpan.FromSeconds(300);
+
     /// <summary>The node this host registers as; null means the host name.</summary>
     public string? NodeName { get; init; }
 }

@@ -59,6 +59,12 @@ public static class ClusterHost
         builder.Services.AddSingleton(new NodeIdentity(settings.NodeName ?? System.Net.Dns.GetHostName().ToLowerInvariant()));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<NodeRegistration>();
+        builder.Services.Configure<Grainetes.Grains.Controllers.NodeLifecycleOptions>(o =>
+        {
+            o.NodeMonitorGracePeriod = settings.NodeMonitorGracePeriod;
+            o.PodEvictionTimeout = settings.PodEvictionTimeout;
+        });
+        builder.Services.AddHostedService<ControlPlaneStarter>();
         builder.Services.AddGrainetesTelemetry(settings.OtelConsole);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
