@@ -12,18 +12,64 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 die() { echo "test.sh: $*" >&2; exit 1; }
 
-# Debian packages the tests need; installed only when running as root. None yet.
-apt_packages=()
+# Debian packages the tests need; installed only when running as root. Docker's runtime tests need the engine
+# and a static busybox (the root file system of the test image and the pod sandbox's "pause" binary); without
+# root they are not installed and those tests skip when no daemon answers.
+apt_packages=(docker.io busybox-static)
 if ((${#apt_packages[@]})); then
   missing=()
   for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
   done
   if ((${#missing[@]})); then
-    [[ $(id -u) -eq 0 ]] || die "missing Debian packages (${missing[*]}); install them or run as root"
-    echo "test.sh: installing ${missing[*]}" >&2
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    if [[ $(id -u) -eq 0 ]]; then
+      echo "test.sh: installing ${missing[*]}" >&2
+      apt-get update -qq \
+        && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+        || die "apt-get install ${missing[*]} failed"
+    else
+      echo "test.sh: not root: not installing ${missing[*]}; tests that need them skip" >&2
+    fi
   fi
+fi
+
+# Docker Engine for the Docker runtime's tests. Only a root run starts a daemon (in the background, left running
+# for later runs); nothing is ever pulled: the test image is imported from a root file system made here.
+docker_ready() { timeout 5 docker info >/dev/null 2>&1; }
+if command -v docker >/dev/null 2>&1 && ! docker_ready; then
+  if [[ $(id -u) -eq 0 ]] && command -v dockerd >/dev/null 2>&1; then
+    mkdir -p "$root/artifacts"
+    echo "test.sh: starting dockerd (log in artifacts/dockerd.log)" >&2
+    # setsid: the daemon outlives this script and is not in its process group.
+    setsid dockerd >>"$root/artifacts/dockerd.log" 2>&1 </dev/null &
+    deadline=$((SECONDS + 60))
+    until docker_ready; do
+      ((SECONDS < deadline)) || die "dockerd did not answer within 60 s (see artifacts/dockerd.log)"
+      sleep 0.5
+    done
+  else
+    echo "test.sh: no Docker daemon answers and this run cannot start one; Docker tests skip" >&2
+  fi
+fi
+busybox_bin=/bin/busybox
+if docker_ready && ! docker image inspect grainetes/busybox:test >/dev/null 2>&1; then
+  [[ -x $busybox_bin ]] || die "$busybox_bin is missing (Debian package busybox-static)"
+  echo "test.sh: building image grainetes/busybox:test from $busybox_bin" >&2
+  rootfs="$(mktemp -d)"
+  mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/etc" "$rootfs/root"
+  chmod 1777 "$rootfs/tmp"
+  cp "$busybox_bin" "$rootfs/bin/busybox"
+  # busybox --install needs /proc/self/exe to be this busybox, so make the links by name from its applet list.
+  for applet in $("$busybox_bin" --list); do
+    [[ -e "$rootfs/bin/$applet" ]] || ln -s busybox "$rootfs/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$rootfs/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+  tar -C "$rootfs" -c . | docker import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["/bin/sh"]' - grainetes/busybox:test >/dev/null \
+    || { rm -rf "$rootfs"; die "docker import of grainetes/busybox:test failed"; }
+  rm -rf "$rootfs"
 fi
 
 for tool in dotnet node npm python3; do
