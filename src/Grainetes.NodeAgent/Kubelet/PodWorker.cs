@@ -33,6 +33,7 @@ public sealed class PodWorker
     private JsonObject? lastReported;
     private string? lastReportedJson;
     private ProbeRunner? probes;
+    private volatile SyncProgress progress = new(0, DateTimeOffset.MinValue);
 
     public PodWorker(JsonObject pod, IContainerRuntime runtime, IPodHost host, KubeletOptions options, TimeProvider time, ILogger logger)
     {
@@ -74,6 +75,9 @@ public sealed class PodWorker
     /// </summary>
     public string? FindContainerId(string containerName, bool previous = false) =>
         snapshot.Ids.TryGetValue(containerName, out var ids) ? previous ? ids.Previous : ids.Current : null;
+
+    /// <summary>How many syncs have finished and when the worker next wakes by itself: lets tests move manual time exactly as far as the worker waits.</summary>
+    internal SyncProgress Progress => progress;
 
     /// <summary>A new version of the pod (a deletion mark, a new image); the worker acts on it at its next sync, which this wakes.</summary>
     public void Update(JsonObject pod)
@@ -118,7 +122,9 @@ public sealed class PodWorker
                     UpdateSnapshot();
                 }
 
-                await WaitAsync(NextWake(), cancellationToken);
+                var delay = NextWake();
+                progress = new SyncProgress(progress.Syncs + 1, time.GetUtcNow() + delay);
+                await WaitAsync(delay, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
