@@ -1,6 +1,19 @@
 namespace Grainetes.NodeAgent.Kubelet;
 
-// Placeholder until the full implementation lands; replaced wholesale on merge.
-public sealed class KubeletOptions
+/// <summary>The timings of a pod worker; the defaults are the kubelet's.</summary>
+public sealed record KubeletOptions
 {
+    /// <summary>How often a worker re-syncs when nothing wakes it (container exits are only seen by polling).</summary>
+    public TimeSpan SyncPeriod { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The first restart delay of a crashing container; doubles on each crash.</summary>
+    public TimeSpan BackoffBase { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan BackoffCap { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A container that ran this long before exiting restarts with the base delay again.</summary>
+    public TimeSpan BackoffResetAfter { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Used when neither the deletion nor the spec names a grace period.</summary>
+    public TimeSpan DefaultGracePeriod { get; init; } = TimeSpan.FromSeconds(30);
 }

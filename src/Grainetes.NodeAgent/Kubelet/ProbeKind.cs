@@ -1,0 +1,8 @@
+namespace Grainetes.NodeAgent.Kubelet;
+
+internal enum ProbeKind
+{
+    Startup,
+    Liveness,
+    Readiness,
+}
