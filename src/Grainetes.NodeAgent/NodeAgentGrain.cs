@@ -83,7 +83,7 @@ public sealed partial class NodeAgentGrain(
     public async IAsyncEnumerable<string> StreamLogs(string @namespace, string pod, string? container, bool previous, int? tailLines, bool follow, bool timestamps)
     {
         var worker = pods.Find(@namespace, pod) ?? throw ApiException.NotFound("pods", pod);
-        var containerId = worker.FindContainerId(container, previous)
+        var containerId = worker.FindContainerId(container ?? "", previous)
             ?? throw ApiException.BadRequest(previous
                 ? $"previous terminated container \"{container}\" in pod \"{pod}\" not found"
                 : $"container \"{container}\" in pod \"{pod}\" is waiting to start");

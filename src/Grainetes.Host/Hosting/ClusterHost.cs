@@ -4,6 +4,8 @@ using Grainetes.ApiServer.Hosting;
 using Grainetes.Grains.Hosting;
 using Grainetes.Host.Cli;
 using Grainetes.Host.Telemetry;
+using Grainetes.NodeAgent.Hosting;
+using Grainetes.NodeAgent.Runtime;
 using Orleans.Configuration;
 
 namespace Grainetes.Host.Hosting;
@@ -30,6 +32,7 @@ public static class ClusterHost
     public static WebApplication Build(UpSettings settings, string connectionString)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        var identity = NodeIdentity.Detect(settings.NodeName);
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Information);
@@ -52,11 +55,20 @@ public static class ClusterHost
             });
             silo.AddActivityPropagation();
             silo.AddGrainetesGrains(o => o.ConnectionString = connectionString);
+            silo.AddGrainetesNodeAgent(o =>
+            {
+                o.NodeName = identity.Name;
+                o.HostIP = identity.HostIP;
+            });
         });
+        builder.Services.AddContainerRuntime(
+            settings.Runtime,
+            docker => docker.VolumeRoot = Path.Combine(settings.Home, "volumes"),
+            process => process.RootDirectory = Path.Combine(settings.Home, "process-runtime"));
         builder.Services.Configure<ApiServerOptions>(builder.Configuration.GetSection(ApiServerOptions.SectionName));
         builder.Services.AddGrainetesApiServer(o => o.AdvertisedAddress = $"127.0.0.1:{settings.ApiPort}");
         builder.Services.AddHostedService<ClusterBootstrapper>();
-        builder.Services.AddSingleton(new NodeIdentity(settings.NodeName ?? System.Net.Dns.GetHostName().ToLowerInvariant()));
+        builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<NodeRegistration>();
         builder.Services.Configure<Grainetes.Grains.Controllers.NodeLifecycleOptions>(o =>

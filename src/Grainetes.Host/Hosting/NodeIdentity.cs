@@ -1,4 +1,24 @@
+using System.Net;
+using System.Net.Sockets;
+
 namespace Grainetes.Host.Hosting;
 
-/// <summary>The name this host registers as a node (<c>--node-name</c>, default the host name).</summary>
-public sealed record NodeIdentity(string Name);
+/// <summary>The name this host registers as a node (<c>--node-name</c>, default the host name) and its address.</summary>
+public sealed record NodeIdentity(string Name, string HostIP)
+{
+    public static NodeIdentity Detect(string? name) =>
+        new(string.IsNullOrEmpty(name) ? Dns.GetHostName().ToLowerInvariant() : name, PrimaryAddress());
+
+    private static string PrimaryAddress()
+    {
+        try
+        {
+            return Dns.GetHostAddresses(Dns.GetHostName())
+                .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))?.ToString() ?? "127.0.0.1";
+        }
+        catch (SocketException)
+        {
+            return "127.0.0.1";
+        }
+    }
+}

@@ -1,10 +1,9 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Grainetes.Abstractions.Store;
 using Grainetes.Machinery.Errors;
+using Grainetes.NodeAgent.Runtime;
 
 namespace Grainetes.Host.Hosting;
 
@@ -12,7 +11,7 @@ namespace Grainetes.Host.Hosting;
 /// Registers this host as a <c>Node</c> when the silo starts: capacity, addresses, system info, labels and
 /// a Ready condition. Idempotent: an existing node keeps its uid and gets its status refreshed.
 /// </summary>
-public sealed partial class NodeRegistration(IGrainFactory grains, NodeIdentity identity, TimeProvider time, ILogger<NodeRegistration> logger) : IHostedService
+public sealed partial class NodeRegistration(IGrainFactory grains, NodeIdentity identity, IContainerRuntime runtime, TimeProvider time, ILogger<NodeRegistration> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -47,14 +46,14 @@ public sealed partial class NodeRegistration(IGrainFactory grains, NodeIdentity 
             }
         }
 
-        var patch = new JsonObject { ["status"] = Status() };
+        var patch = new JsonObject { ["status"] = Status(await runtime.VersionAsync(cancellationToken)) };
         await grain.Patch(patch.ToJsonString(), new WriteOptions { Subresource = "status", PatchType = "application/merge-patch+json" });
         LogRegistered(name);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private JsonObject Status()
+    private JsonObject Status(string runtimeVersion)
     {
         var now = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         var cpu = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture);
@@ -65,7 +64,7 @@ public sealed partial class NodeRegistration(IGrainFactory grains, NodeIdentity 
             ["capacity"] = resources.DeepClone(),
             ["allocatable"] = resources,
             ["addresses"] = new JsonArray(
-                new JsonObject { ["type"] = "InternalIP", ["address"] = InternalAddress() },
+                new JsonObject { ["type"] = "InternalIP", ["address"] = identity.HostIP },
                 new JsonObject { ["type"] = "Hostname", ["address"] = identity.Name }),
             ["nodeInfo"] = new JsonObject
             {
@@ -74,7 +73,7 @@ public sealed partial class NodeRegistration(IGrainFactory grains, NodeIdentity 
                 ["bootID"] = ReadFirstLine("/proc/sys/kernel/random/boot_id"),
                 ["kernelVersion"] = ReadFirstLine("/proc/sys/kernel/osrelease"),
                 ["osImage"] = OsImage(),
-                ["containerRuntimeVersion"] = "process://" + Environment.Version,
+                ["containerRuntimeVersion"] = runtimeVersion,
                 ["kubeletVersion"] = "v1.32.0-grainetes",
                 ["kubeProxyVersion"] = "v1.32.0-grainetes",
                 ["operatingSystem"] = "linux",
@@ -99,18 +98,6 @@ public sealed partial class NodeRegistration(IGrainFactory grains, NodeIdentity 
         Architecture.Arm64 => "arm64",
         var other => other.ToString().ToLowerInvariant(),
     };
-
-    private static string InternalAddress()
-    {
-        try
-        {
-            return Dns.GetHostAddresses(Dns.GetHostName()).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))?.ToString() ?? "127.0.0.1";
-        }
-        catch (SocketException)
-        {
-            return "127.0.0.1";
-        }
-    }
 
     private static string OsImage()
     {

@@ -16,6 +16,12 @@ public sealed class ClusterFixture : IAsyncLifetime
     private int azuritePort;
     private int apiPort;
 
+    /// <summary>The image pods use in tests: built locally by test.sh for Docker; recorded only by the process runtime.</summary>
+    public string TestImage => "grainetes/busybox:test";
+
+    /// <summary>The container runtime this cluster's node runs (<c>--runtime</c>).</summary>
+    public string Runtime { get; init; } = "process";
+
     internal Kubectl Kubectl => new(Host.Kubeconfig);
 
     internal ClusterProcess Host => host ?? throw new InvalidOperationException("the cluster is not running");
@@ -62,7 +68,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         var settings = await installation.LoadSettingsAsync();
         azurite = await AzuriteProcess.StartAsync(installation, settings with { TablePort = azuritePort }, Path.Combine(root, "azurite"), NullLogger.Instance);
         azuritePort = azurite.Port;
-        host = await ClusterProcess.StartAsync(Path.Combine(root, "home"), apiPort, azurite.ConnectionString);
+        host = await ClusterProcess.StartAsync(Path.Combine(root, "home"), apiPort, azurite.ConnectionString, "--runtime", Runtime);
     }
 
     private async Task StopAsync()
