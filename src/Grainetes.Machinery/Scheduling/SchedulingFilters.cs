@@ -42,9 +42,10 @@ public static class SchedulingFilters
     /// <summary><c>spec.nodeSelector</c> and required node affinity: both must hold.</summary>
     public static string? NodeAffinity(PodInfo pod, NodeInfo node)
     {
-        foreach (var (key, value) in pod.NodeSelector)
+        var selector = pod.NodeSelector;
+        for (var i = 0; i < selector.Count; i++)
         {
-            if (!node.Labels.TryGetValue(key, out var actual) || actual != value)
+            if (!node.Labels.TryGetValue(selector[i].Key, out var actual) || actual != selector[i].Value)
             {
                 return FilterReasons.NodeAffinity;
             }
