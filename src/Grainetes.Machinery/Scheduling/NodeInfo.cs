@@ -1,0 +1,195 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Grainetes.Machinery.Scheduling;
+
+/// <summary>
+/// The scheduler's view of one node: what it offers (parsed once from the Node object) and what the pods
+/// bound or assumed on it take. Not thread-safe: one scheduler owns it.
+/// </summary>
+public sealed class NodeInfo
+{
+    /// <summary>Kubernetes' kubelet default when a node reports no pod capacity.</summary>
+    public const long DefaultMaxPods = 110;
+
+    private readonly Dictionary<string, int> spreadCounts = new(StringComparer.Ordinal);
+
+    public NodeInfo(
+        string name,
+        long allocatableMilliCpu,
+        long allocatableMemory,
+        long allocatablePods,
+        IReadOnlyDictionary<string, string> labels,
+        IReadOnlyList<Taint> taints,
+        bool unschedulable,
+        bool ready)
+    {
+        Name = name;
+        AllocatableMilliCpu = allocatableMilliCpu;
+        AllocatableMemory = allocatableMemory;
+        AllocatablePods = allocatablePods;
+        Labels = labels;
+        Unschedulable = unschedulable;
+        Ready = ready;
+        NameHash = StableHash.Of(name);
+
+        // A node that is not Ready repels pods as if the node lifecycle controller had tainted it already.
+        var effective = taints.ToList();
+        if (!ready && !effective.Any(t => t.Key is Taint.NotReadyKey or Taint.UnreachableKey))
+        {
+            effective.Add(new Taint(Taint.NotReadyKey, "", Taint.NoSchedule));
+        }
+
+        Taints = effective.Where(t => t.BlocksScheduling).ToArray();
+        AllTaints = effective;
+    }
+
+    public string Name { get; }
+
+    public long AllocatableMilliCpu { get; }
+
+    public long AllocatableMemory { get; }
+
+    public long AllocatablePods { get; }
+
+    public IReadOnlyDictionary<string, string> Labels { get; }
+
+    /// <summary>Every taint, including the one implied by a Ready condition other than True.</summary>
+    public IReadOnlyList<Taint> AllTaints { get; }
+
+    /// <summary>The NoSchedule and NoExecute taints, the only ones filtering looks at.</summary>
+    public IReadOnlyList<Taint> Taints { get; }
+
+    public bool Unschedulable { get; }
+
+    public bool Ready { get; }
+
+    public ulong NameHash { get; }
+
+    /// <summary>Sum of the cpu requests of the pods on the node, in millicores.</summary>
+    public long RequestedMilliCpu { get; private set; }
+
+    public long RequestedMemory { get; private set; }
+
+    /// <summary>Like <see cref="RequestedMilliCpu"/> but counting request-less containers at Kubernetes' scoring defaults.</summary>
+    public long NonZeroMilliCpu { get; private set; }
+
+    public long NonZeroMemory { get; private set; }
+
+    public int PodCount { get; private set; }
+
+    public static NodeInfo Parse(string json) => Parse(JsonNode.Parse(json)!.AsObject());
+
+    public static NodeInfo Parse(JsonObject node)
+    {
+        var name = Str(node["metadata"]?["name"]) ?? "";
+        var status = node["status"] as JsonObject;
+        var allocatable = status?["allocatable"] as JsonObject ?? status?["capacity"] as JsonObject;
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (node["metadata"]?["labels"] is JsonObject labelObject)
+        {
+            foreach (var (key, value) in labelObject)
+            {
+                if (Str(value) is { } v)
+                {
+                    labels[key] = v;
+                }
+            }
+        }
+
+        var taints = new List<Taint>();
+        if (node["spec"]?["taints"] is JsonArray taintArray)
+        {
+            foreach (var t in taintArray)
+            {
+                if (Str(t?["key"]) is { } key)
+                {
+                    taints.Add(new Taint(key, Str(t?["value"]) ?? "", Str(t?["effect"]) ?? ""));
+                }
+            }
+        }
+
+        string? readyStatus = null;
+        if (status?["conditions"] is JsonArray conditions)
+        {
+            foreach (var c in conditions)
+            {
+                if (Str(c?["type"]) == "Ready")
+                {
+                    readyStatus = Str(c?["status"]);
+                }
+            }
+        }
+
+        // Ready=Unknown means the node stopped reporting: Kubernetes taints it unreachable, not not-ready.
+        if (readyStatus == "Unknown" && !taints.Any(t => t.Key is Taint.NotReadyKey or Taint.UnreachableKey))
+        {
+            taints.Add(new Taint(Taint.UnreachableKey, "", Taint.NoSchedule));
+        }
+
+        var ready = readyStatus == "True";
+        var unschedulable = node["spec"]?["unschedulable"] is JsonValue u && u.GetValueKind() == JsonValueKind.True;
+        return new NodeInfo(
+            name,
+            ResourceQuantity.ToMilli(allocatable?["cpu"]) ?? 0,
+            ResourceQuantity.ToUnits(allocatable?["memory"]) ?? 0,
+            ResourceQuantity.ToUnits(allocatable?["pods"]) ?? DefaultMaxPods,
+            labels,
+            taints,
+            unschedulable,
+            ready);
+    }
+
+    /// <summary>How many pods of a spread group (see <see cref="PodInfo.SpreadKey"/>) are on the node.</summary>
+    public int SpreadCount(string? spreadKey) =>
+        spreadKey is not null && spreadCounts.TryGetValue(spreadKey, out var count) ? count : 0;
+
+    public void AddPod(PodInfo pod)
+    {
+        RequestedMilliCpu += pod.MilliCpu;
+        RequestedMemory += pod.Memory;
+        NonZeroMilliCpu += pod.NonZeroMilliCpu;
+        NonZeroMemory += pod.NonZeroMemory;
+        PodCount++;
+        if (pod.SpreadKey is { } key)
+        {
+            spreadCounts[key] = SpreadCount(key) + 1;
+        }
+    }
+
+    public void RemovePod(PodInfo pod)
+    {
+        RequestedMilliCpu -= pod.MilliCpu;
+        RequestedMemory -= pod.Memory;
+        NonZeroMilliCpu -= pod.NonZeroMilliCpu;
+        NonZeroMemory -= pod.NonZeroMemory;
+        PodCount--;
+        if (pod.SpreadKey is { } key && spreadCounts.TryGetValue(key, out var count))
+        {
+            if (count <= 1)
+            {
+                spreadCounts.Remove(key);
+            }
+            else
+            {
+                spreadCounts[key] = count - 1;
+            }
+        }
+    }
+
+    /// <summary>Whether the two views differ in anything that can change a scheduling decision (not heartbeats).</summary>
+    public bool SchedulesLike(NodeInfo other) =>
+        AllocatableMilliCpu == other.AllocatableMilliCpu
+        && AllocatableMemory == other.AllocatableMemory
+        && AllocatablePods == other.AllocatablePods
+        && Unschedulable == other.Unschedulable
+        && Ready == other.Ready
+        && AllTaints.SequenceEqual(other.AllTaints)
+        && Labels.Count == other.Labels.Count
+        && Labels.All(l => other.Labels.TryGetValue(l.Key, out var v) && v == l.Value);
+
+    public override string ToString() => Name;
+
+    internal static string? Str(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+}
