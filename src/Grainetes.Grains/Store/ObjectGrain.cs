@@ -138,6 +138,11 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         }
 
         var live = current;
+        if (options.Subresource == "binding" && !string.IsNullOrEmpty((string?)live["spec"]?["nodeName"]))
+        {
+            throw ApiException.Conflict(type.Plural, key.Name, $"pod {key.Name} is already assigned to node \"{(string?)live["spec"]?["nodeName"]}\"", type.Group);
+        }
+
         var target = options.Subresource == "scale" ? ScaleSubresource.ToScale(live) : live.DeepClone().AsObject();
         var targetModel = options.Subresource == "scale" ? typeof(k8s.Models.V1Scale) : type.ModelType;
         JsonObject patched = patchType switch
@@ -209,6 +214,12 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 
         if (finalizers.Count > 0 || isNamespace)
         {
+            if (objMeta["deletionTimestamp"] is not null && options.GracePeriodSeconds == 0)
+            {
+                // The kubelet is done (or a force delete): only the finalizers hold it now.
+                objMeta["deletionGracePeriodSeconds"] = 0;
+            }
+
             if (objMeta["deletionTimestamp"] is null)
             {
                 objMeta["deletionTimestamp"] = Now();
@@ -301,7 +312,8 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         }
 
         validator.Validate(type, updated);
-        if (meta["deletionTimestamp"] is not null && !HasFinalizers(updated))
+        // Finalizers all gone: the object goes, unless a pod's kubelet is still within its grace period.
+        if (meta["deletionTimestamp"] is not null && !HasFinalizers(updated) && (JsonNumbers.ToInt64(meta["deletionGracePeriodSeconds"]) ?? 0) == 0)
         {
             return await RemoveAsync(updated, options.DryRun);
         }

@@ -55,6 +55,7 @@ public static class ClusterHost
             });
             silo.AddActivityPropagation();
             silo.AddGrainetesGrains(o => o.ConnectionString = connectionString);
+            silo.AddGrainetesScheduler();
             silo.AddGrainetesNodeAgent(o =>
             {
                 o.NodeName = identity.Name;

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Grainetes.Tests.EndToEnd;
+
+/// <summary>Pods in real Docker containers: started, logged, limited, deleted without leftovers.</summary>
+public sealed class DockerPodTests(DockerClusterFixture docker) : IClassFixture<DockerClusterFixture>
+{
+    private Kubectl Kubectl => docker.Cluster.Kubectl;
+
+    private async Task<string> NewNamespaceAsync()
+    {
+        var ns = "d-" + Guid.NewGuid().ToString("N")[..10];
+        (await Kubectl.RunAsync($"create namespace {ns}")).EnsureSuccess();
+        return ns;
+    }
+
+    [SkippableFact]
+    public async Task APodRunsInDockerWithItsOwnIPAndLogsAndLeavesNothingBehind()
+    {
+        Skip.IfNot(docker.Available, docker.Unavailable);
+        var ns = await NewNamespaceAsync();
+        (await Kubectl.RunAsync($"apply -n {ns} -f -", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: boxed}
+            spec:
+              terminationGracePeriodSeconds: 5
+              containers:
+              - {name: main, image: grainetes/busybox:test, command: [/bin/sh, -c, 'echo inside $(hostname); exec sleep 3600']}
+            """)).EnsureSuccess();
+        (await Kubectl.RunAsync($"wait --for=condition=Ready pod/boxed -n {ns} --timeout=90s", timeout: TimeSpan.FromSeconds(100))).EnsureSuccess();
+        var pod = JsonNode.Parse((await Kubectl.RunAsync($"get pod boxed -n {ns} -o json")).EnsureSuccess().Stdout)!;
+        Assert.StartsWith("docker://", (string?)pod["status"]!["containerStatuses"]![0]!["containerID"]);
+        var ip = (string?)pod["status"]!["podIP"];
+        Assert.False(string.IsNullOrEmpty(ip));
+        Assert.NotEqual((string?)pod["status"]!["hostIP"], ip);
+        var logs = await Poll.UntilAsync(() => Kubectl.RunAsync($"logs boxed -n {ns}"), r => r.Stdout.Contains("inside"), what: "logs");
+        Assert.StartsWith("inside ", logs.Stdout.Trim());
+
+        (await Kubectl.RunAsync($"delete pod boxed -n {ns} --timeout=60s", timeout: TimeSpan.FromSeconds(70))).EnsureSuccess();
+        var leftovers = await RunDockerAsync($"ps -a -q --filter label=io.grainetes.pod.uid={(string?)pod["metadata"]!["uid"]}");
+        Assert.Equal("", leftovers.Trim());
+    }
+
+    [SkippableFact]
+    public async Task AMemoryLimitIsEnforcedAndShowsOOMKilled()
+    {
+        Skip.IfNot(docker.Available, docker.Unavailable);
+        var ns = await NewNamespaceAsync();
+        (await Kubectl.RunAsync($"apply -n {ns} -f -", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: hungry}
+            spec:
+              restartPolicy: Never
+              containers:
+              - name: main
+                image: grainetes/busybox:test
+                command: [/bin/sh, -c, 'head -c 200m /dev/zero | tail']
+                resources: {limits: {memory: 32Mi}}
+            """)).EnsureSuccess();
+        var pod = await Poll.UntilAsync(
+            async () => JsonNode.Parse((await Kubectl.RunAsync($"get pod hungry -n {ns} -o json")).EnsureSuccess().Stdout)!,
+            p => (string?)p["status"]?["phase"] == "Failed",
+            TimeSpan.FromSeconds(90),
+            "the OOM-killed pod to fail");
+        Assert.Equal("OOMKilled", (string?)pod["status"]!["containerStatuses"]![0]!["state"]!["terminated"]!["reason"]);
+    }
+
+    private static async Task<string> RunDockerAsync(string arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo("docker", arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return output;
+    }
+}
