@@ -33,8 +33,11 @@ public sealed class ControllersClusterFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await Cluster.StopAllSilosAsync();
-        await Cluster.DisposeAsync();
+        if (Cluster is not null)
+        {
+            await Cluster.StopAllSilosAsync();
+            await Cluster.DisposeAsync();
+        }
         if (azurite is not null)
         {
             await azurite.DisposeAsync();
