@@ -195,6 +195,43 @@ public sealed class DeploymentControllerTests(ControllersClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ARolloutWithoutProgressExceedsItsDeadline()
+    {
+        var w = new Workloads(fixture.Grains);
+        var d = Deployment("web", 2);
+        d["spec"]!["progressDeadlineSeconds"] = 2;
+        await w.CreateAsync(Deploy, d);
+
+        // No kubelet: the pods never become ready.
+        var stuck = await Poll.UntilAsync(
+            async () => (await w.GetAsync(Deploy, "web"))!,
+            x => (string?)Condition(x, "Progressing")?["reason"] == "ProgressDeadlineExceeded",
+            Deadline,
+            "ProgressDeadlineExceeded");
+        Assert.Equal("False", (string?)Condition(stuck, "Progressing")!["status"]);
+        Assert.Equal("MinimumReplicasUnavailable", (string?)Condition(stuck, "Available")!["reason"]);
+        Assert.Equal(2, Int(stuck["status"]!["unavailableReplicas"]));
+    }
+
+    [Fact]
+    public async Task OldReplicaSetsBeyondTheHistoryLimitAreDeleted()
+    {
+        var w = new Workloads(fixture.Grains);
+        var d = Deployment("web", 1);
+        d["spec"]!["revisionHistoryLimit"] = 1;
+        await w.CreateAsync(Deploy, d);
+        foreach (var image in new[] { "nginx:2", "nginx:3", "nginx:4" })
+        {
+            await w.KubeletUntilAsync(() => w.RolloutCompleteAsync("web"), what: "rollout before " + image);
+            await w.MergePatchAsync(Deploy, "web", ImagePatch(image));
+        }
+
+        await w.KubeletUntilAsync(async () => await w.RolloutCompleteAsync("web") && (await w.ListAsync(Rs)).Count == 2, what: "history pruned to 1");
+        var images = (await w.ListAsync(Rs)).Select(Image).Order().ToList();
+        Assert.Equal(["nginx:3", "nginx:4"], images);
+    }
+
+    [Fact]
     public async Task DeletingADeploymentRemovesItsReplicaSetsAndPods()
     {
         var w = new Workloads(fixture.Grains);
