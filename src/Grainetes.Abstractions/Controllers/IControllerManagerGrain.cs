@@ -1,0 +1,16 @@
+namespace Grainetes.Abstractions.Controllers;
+
+/// <summary>
+/// Routes changes of ReplicaSets, Deployments and Pods to the controller grains of the objects that own
+/// them, as Kubernetes' informers do for kube-controller-manager. Keyed <c>default</c>; follows the kinds'
+/// change logs with long polls from activation on, and a reminder re-activates it and resyncs everything.
+/// </summary>
+public interface IControllerManagerGrain : IGrainWithStringKey
+{
+    /// <summary>Activates the manager and registers its reminder; idempotent, cheap to call from every silo.</summary>
+    Task Start();
+
+    /// <summary>Wakes the controller of every ReplicaSet and Deployment.</summary>
+    [OneWay]
+    Task Resync();
+}

@@ -1,0 +1,261 @@
+using System.Text.Json.Nodes;
+using Grainetes.Abstractions.Controllers;
+using Grainetes.Abstractions.Store;
+using Grainetes.Machinery.Selectors;
+using Microsoft.Extensions.Logging;
+using static Grainetes.Grains.Controllers.ControllerJson;
+
+namespace Grainetes.Grains.Controllers;
+
+/// <summary>
+/// The informers of kube-controller-manager for the workload controllers: one long-poll loop per kind
+/// follows its change log from activation on and wakes the controller grain of each changed object's
+/// owner. Nothing here is durable: a fresh activation starts at the current version and resyncs every
+/// controller, and the reminder brings the manager back (and resyncs) if its silo went away.
+/// </summary>
+public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGrain, IRemindable
+{
+    private const string ReminderName = "resync";
+    private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(10);
+    private static readonly string[] FollowedKinds = ["replicasets.apps", "deployments.apps", "pods"];
+
+    private readonly ILogger<ControllerManagerGrain> logger;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly Dictionary<string, Task> followers = new(StringComparer.Ordinal);
+    private bool reminderRegistered;
+
+    public ControllerManagerGrain(ILogger<ControllerManagerGrain> logger)
+    {
+        this.logger = logger;
+    }
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Start from now; the resync below covers whatever changed before.
+        var starts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var kind in FollowedKinds)
+        {
+            starts[kind] = await GrainFactory.GetGrain<IResourceCollectionGrain>(kind).CurrentResourceVersion();
+        }
+
+        foreach (var kind in FollowedKinds)
+        {
+            followers[kind] = FollowAsync(kind, starts[kind]);
+        }
+
+        // The followers are not requests, so this timer is what keeps the activation from being collected;
+        // it also restarts a follower that died.
+        this.RegisterGrainTimer(
+            _ => EnsureFollowing(),
+            new GrainTimerCreationOptions(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30)) { KeepAlive = true, Interleave = true });
+        ResyncAll().Ignore();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        stopping.Cancel();
+        return Task.CompletedTask;
+    }
+
+    public async Task Start()
+    {
+        if (reminderRegistered)
+        {
+            return;
+        }
+
+        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5));
+        reminderRegistered = true;
+    }
+
+    public Task Resync()
+    {
+        ResyncAll().Ignore();
+        return Task.CompletedTask;
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        reminderRegistered = true;
+        ResyncAll().Ignore();
+        return Task.CompletedTask;
+    }
+
+    private async Task EnsureFollowing()
+    {
+        foreach (var kind in FollowedKinds)
+        {
+            if (followers[kind].IsCompleted && !stopping.IsCancellationRequested)
+            {
+                LogRestarting(kind);
+                followers[kind] = FollowAsync(kind, await GrainFactory.GetGrain<IResourceCollectionGrain>(kind).CurrentResourceVersion());
+                await ResyncAll();
+            }
+        }
+    }
+
+    private async Task ResyncAll()
+    {
+        try
+        {
+            foreach (var key in await GrainFactory.GetGrain<IResourceCollectionGrain>("replicasets.apps").Names(null))
+            {
+                GrainFactory.GetGrain<IReplicaSetControllerGrain>(key).Reconcile().Ignore();
+            }
+
+            foreach (var key in await GrainFactory.GetGrain<IResourceCollectionGrain>("deployments.apps").Names(null))
+            {
+                GrainFactory.GetGrain<IDeploymentControllerGrain>(key).Reconcile().Ignore();
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogResyncFailed(ex);
+        }
+    }
+
+    private async Task FollowAsync(string kind, long after)
+    {
+        var collection = GrainFactory.GetGrain<IResourceCollectionGrain>(kind);
+        var failures = 0;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var batch = await collection.Poll(after, null, PollWait);
+                failures = 0;
+                if (batch.Gone)
+                {
+                    // Fell behind the log's compaction: start over from now and look at everything.
+                    after = batch.LatestResourceVersion;
+                    await ResyncAll();
+                    continue;
+                }
+
+                await RouteAsync(kind, batch.Events);
+                if (batch.Events.Count > 0)
+                {
+                    after = batch.Events[^1].ResourceVersion;
+                }
+                else
+                {
+                    after = Math.Max(after, batch.LatestResourceVersion);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                failures++;
+                LogFollowFailed(ex, kind);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(10_000, 250 * failures)), stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Deactivating: the loop condition ends the follower.
+                }
+            }
+        }
+    }
+
+    private async Task RouteAsync(string kind, IReadOnlyList<ChangeEvent> changes)
+    {
+        // A batch often holds many changes of one object: wake each controller once.
+        var replicaSets = new HashSet<string>(StringComparer.Ordinal);
+        var deployments = new HashSet<string>(StringComparer.Ordinal);
+        var orphans = new List<JsonObject>();
+        foreach (var change in changes)
+        {
+            var obj = Parse(change.Json);
+            var controller = ControllerRef(obj);
+            var ownerKey = controller is null ? null : change.Namespace + "/" + Str(controller["name"]);
+            switch (kind)
+            {
+                case "replicasets.apps":
+                    replicaSets.Add(change.Namespace + "/" + change.Name);
+                    if (controller is not null && Str(controller["kind"]) == "Deployment")
+                    {
+                        deployments.Add(ownerKey!);
+                    }
+                    else if (controller is null)
+                    {
+                        // An orphan ReplicaSet may be one a Deployment should adopt.
+                        orphans.Add(obj);
+                    }
+
+                    break;
+                case "deployments.apps":
+                    deployments.Add(change.Namespace + "/" + change.Name);
+                    break;
+                case "pods":
+                    if (controller is not null)
+                    {
+                        if (Str(controller["kind"]) == "ReplicaSet")
+                        {
+                            replicaSets.Add(ownerKey!);
+                        }
+                    }
+                    else if (change.Type != WatchEventType.Deleted && !IsDeleting(obj))
+                    {
+                        orphans.Add(obj);
+                    }
+
+                    break;
+            }
+        }
+
+        if (orphans.Count > 0)
+        {
+            var owners = await FindAdoptersAsync(kind == "pods" ? "replicasets.apps" : "deployments.apps", orphans);
+            (kind == "pods" ? replicaSets : deployments).UnionWith(owners);
+        }
+
+        foreach (var key in replicaSets)
+        {
+            GrainFactory.GetGrain<IReplicaSetControllerGrain>(key).Reconcile().Ignore();
+        }
+
+        foreach (var key in deployments)
+        {
+            GrainFactory.GetGrain<IDeploymentControllerGrain>(key).Reconcile().Ignore();
+        }
+    }
+
+    /// <summary>The owners of <paramref name="ownerKind"/> whose selector matches an orphan: they may adopt it.</summary>
+    private async Task<IEnumerable<string>> FindAdoptersAsync(string ownerKind, List<JsonObject> orphans)
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var group in orphans.GroupBy(o => Str(o["metadata"]?["namespace"]) ?? ""))
+        {
+            var owners = await GrainFactory.GetGrain<IResourceCollectionGrain>(ownerKind).List(new ListRequest { Namespace = group.Key });
+            foreach (var owner in owners.Items.Select(Parse))
+            {
+                LabelSelector selector;
+                try
+                {
+                    selector = LabelSelector.FromJson(owner["spec"]?["selector"]);
+                }
+                catch (Grainetes.Machinery.Errors.ApiException)
+                {
+                    continue;
+                }
+
+                if (group.Any(selector.Matches))
+                {
+                    found.Add(group.Key + "/" + Name(owner));
+                }
+            }
+        }
+
+        return found;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Following the {Kind} change log failed; retrying")]
+    private partial void LogFollowFailed(Exception ex, string kind);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The follower of {Kind} stopped; restarting it with a resync")]
+    private partial void LogRestarting(string kind);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Resync of the workload controllers failed")]
+    private partial void LogResyncFailed(Exception ex);
+}

@@ -1,0 +1,17 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Grainetes.Grains.Hosting;
+
+/// <summary>Adds the workload controllers (ReplicaSet, Deployment) and the manager that routes changes to them.</summary>
+public static class ControllersSiloBuilderExtensions
+{
+    /// <summary>
+    /// Starts the <c>IControllerManagerGrain</c> once the silo is up (each silo asks; the grain is single).
+    /// Needs <c>AddGrainetesGrains</c> for the store, the event recorder and the reminder service.
+    /// </summary>
+    public static ISiloBuilder AddGrainetesControllers(this ISiloBuilder builder)
+    {
+        builder.Services.AddHostedService<ControllerManagerStarter>();
+        return builder;
+    }
+}
