@@ -56,6 +56,7 @@ public static class ClusterHost
             silo.AddActivityPropagation();
             silo.AddGrainetesGrains(o => o.ConnectionString = connectionString);
             silo.AddGrainetesScheduler();
+            silo.AddGrainetesControllers();
             silo.AddGrainetesNodeAgent(o =>
             {
                 o.NodeName = identity.Name;
