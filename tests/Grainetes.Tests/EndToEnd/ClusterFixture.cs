@@ -51,6 +51,12 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (host is not null)
+        {
+            // Pods' containers outlive the host by design (a restarted silo adopts them): remove them first.
+            await Kubectl.RunAsync("delete pods --all --all-namespaces --timeout=60s", timeout: TimeSpan.FromSeconds(70));
+        }
+
         await StopAsync();
         try
         {

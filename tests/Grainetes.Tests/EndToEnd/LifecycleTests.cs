@@ -125,7 +125,7 @@ public sealed class LifecycleTests(ClusterFixture cluster)
     public async Task PodFieldSelectorsOnNodeNameAndPhase()
     {
         var ns = await NewNamespaceAsync();
-        (await kubectl.RunAsync($"create -n {ns} -f -", "apiVersion: v1\nkind: Pod\nmetadata: {name: unscheduled}\nspec: {containers: [{name: c, image: busybox}]}\n")).EnsureSuccess();
+        (await kubectl.RunAsync($"create -n {ns} -f -", "apiVersion: v1\nkind: Pod\nmetadata: {name: unscheduled}\nspec: {schedulerName: nobody, containers: [{name: c, image: busybox}]}\n")).EnsureSuccess();
         (await kubectl.RunAsync($"create -n {ns} -f -", "apiVersion: v1\nkind: Pod\nmetadata: {name: placed}\nspec: {nodeName: elsewhere, containers: [{name: c, image: busybox}]}\n")).EnsureSuccess();
         Assert.Equal("pod/unscheduled", (await kubectl.RunAsync($"get pods -n {ns} --field-selector spec.nodeName= -o name")).EnsureSuccess().Stdout.Trim());
         Assert.Equal("pod/placed", (await kubectl.RunAsync($"get pods -n {ns} --field-selector spec.nodeName=elsewhere,status.phase=Pending -o name")).EnsureSuccess().Stdout.Trim());

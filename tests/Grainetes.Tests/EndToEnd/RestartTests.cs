@@ -63,5 +63,30 @@ public sealed class RestartTests(ClusterFixture cluster)
         }
     }
 
+    [Fact]
+    public async Task ARestartedSiloAdoptsItsRunningContainersInsteadOfStartingThemAgain()
+    {
+        var kubectl = cluster.Kubectl;
+        var ns = "a-" + Guid.NewGuid().ToString("N")[..10];
+        (await kubectl.RunAsync($"create namespace {ns}")).EnsureSuccess();
+        (await kubectl.RunAsync($"apply -n {ns} -f -", $"apiVersion: v1\nkind: Pod\nmetadata: {{name: steady}}\nspec:\n  containers: [{{name: main, image: {cluster.TestImage}, command: [sleep, '3600']}}]\n")).EnsureSuccess();
+        (await kubectl.RunAsync($"wait --for=condition=Ready pod/steady -n {ns} --timeout=90s", timeout: TimeSpan.FromSeconds(100))).EnsureSuccess();
+        var before = (await kubectl.RunAsync($"get pod steady -n {ns} -o jsonpath={{.status.containerStatuses[0].containerID}}")).EnsureSuccess().Stdout;
+        Assert.False(string.IsNullOrEmpty(before));
+
+        await cluster.RestartAsync();
+        kubectl = cluster.Kubectl;
+
+        // After the restart the node agent reports again; the container it reports must be the same one.
+        var after = await Poll.UntilAsync(
+            async () => JsonNode.Parse((await kubectl.RunAsync($"get pod steady -n {ns} -o json")).EnsureSuccess().Stdout)!,
+            p => (bool?)p["status"]?["containerStatuses"]?[0]?["ready"] == true,
+            TimeSpan.FromSeconds(60),
+            "the pod ready after the restart");
+        Assert.Equal(before, (string?)after["status"]!["containerStatuses"]![0]!["containerID"]);
+        Assert.Equal(0, (int)after["status"]!["containerStatuses"]![0]!["restartCount"]!);
+        (await kubectl.RunAsync($"delete pod steady -n {ns} --timeout=60s", timeout: TimeSpan.FromSeconds(70))).EnsureSuccess();
+    }
+
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }

@@ -133,7 +133,8 @@ public sealed class SchedulerGrainTests(SchedulerClusterFixture fixture) : IClas
         Assert.Contains("3 Insufficient cpu", (string?)Condition(extra)!["message"], StringComparison.Ordinal);
 
         // A deleted pod frees room: the waiting one gets it, with no call to the scheduler.
-        await Pod(ns, "p0").Delete(DeleteOptions.Default);
+        // No kubelet runs for these simulated nodes: delete as `kubectl delete --grace-period=0 --force` does.
+        await Pod(ns, "p0").Delete(new DeleteOptions { GracePeriodSeconds = 0 });
         var rescheduled = await WaitForPodsAsync(ns, ps => NodeName(ps.Single(p => Name(p) == "extra")) is not null);
         Assert.Equal(50, rescheduled.Count);
     }

@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Grainetes.Abstractions.Controllers;
+using Grainetes.Abstractions.Hosting;
+using Grainetes.Abstractions.Store;
+using Grainetes.Grains.Controllers;
+using Grainetes.Grains.Hosting;
+using Grainetes.Host.Azurite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.TestingHost;
+
+namespace Grainetes.Tests.NodeAgent;
+
+/// <summary>The node lifecycle controller on a TestingHost with short timings: silent nodes are marked, tainted, emptied and recovered.</summary>
+public sealed class NodeLifecycleTests : IAsyncLifetime
+{
+    private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), "grainetes-lifecycle-" + Guid.NewGuid().ToString("N")[..8]);
+    private AzuriteProcess? azurite;
+    private TestCluster cluster = null!;
+
+    private IGrainFactory Grains => cluster.GrainFactory;
+
+    public async Task InitializeAsync()
+    {
+        azurite = await AzuriteProcess.StartAsync(AzuriteInstallation.Locate().PackageDirectory, dataDirectory, 0, NullLogger.Instance);
+        var builder = new TestClusterBuilder(1);
+        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?> { ["GrainetesTest:ConnectionString"] = azurite.ConnectionString }));
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        cluster = builder.Build();
+        await cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await cluster.StopAllSilosAsync();
+        await cluster.DisposeAsync();
+        if (azurite is not null)
+        {
+            await azurite.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind harms nothing.
+        }
+    }
+
+    [Fact]
+    public async Task ASilentNodeIsMarkedTaintedAndEmptiedAndRecoversWhenItRenewsAgain()
+    {
+        await CreateAsync("namespaces", "", "default", new JsonObject());
+        await CreateAsync("nodes", "", "quiet", new JsonObject { ["spec"] = new JsonObject() });
+        await CreateAsync("leases.coordination.k8s.io", "kube-node-lease", "quiet", new JsonObject
+        {
+            ["spec"] = new JsonObject { ["holderIdentity"] = "quiet", ["leaseDurationSeconds"] = 40, ["renewTime"] = Micro(DateTimeOffset.UtcNow.AddMinutes(-5)) },
+        });
+        await CreateAsync("pods", "default", "stranded", new JsonObject
+        {
+            ["spec"] = new JsonObject { ["nodeName"] = "quiet", ["containers"] = new JsonArray(new JsonObject { ["name"] = "c", ["image"] = "busybox" }) },
+        });
+
+        await Grains.GetGrain<INodeLifecycleControllerGrain>("default").Start();
+
+        var node = await Until(() => GetAsync("nodes", "", "quiet"), n => Taints(n).Count == 2, "unreachable taints");
+        Assert.Equal(["NoExecute", "NoSchedule"], Taints(node).Select(t => (string)t["effect"]!).Order());
+        Assert.All(Taints(node), t => Assert.Equal(NodeLifecycleControllerGrain.UnreachableTaint, (string?)t["key"]));
+        var ready = node!["status"]!["conditions"]!.AsArray().Single(c => (string?)c!["type"] == "Ready")!;
+        Assert.Equal("Unknown", (string?)ready["status"]);
+
+        await Until(() => GetAsync("pods", "default", "stranded"), p => p is null, "the pod evicted after the eviction timeout");
+
+        await Grains.GetGrain<IObjectGrain>(new ObjectKey("leases.coordination.k8s.io", "kube-node-lease", "quiet").GrainKey)
+            .Patch(new JsonObject { ["spec"] = new JsonObject { ["renewTime"] = Micro(DateTimeOffset.UtcNow.AddHours(1)) } }.ToJsonString(), new WriteOptions { PatchType = "application/merge-patch+json" });
+        await Until(() => GetAsync("nodes", "", "quiet"), n => Taints(n).Count == 0, "taints removed after renewal");
+    }
+
+    private async Task CreateAsync(string resource, string ns, string name, JsonObject body)
+    {
+        var type = Grainetes.Machinery.Resources.ResourceRegistry.BuiltIn.Get(resource);
+        body["apiVersion"] = type.ApiVersion;
+        body["kind"] = type.Kind;
+        body["metadata"] = ns.Length == 0 ? new JsonObject { ["name"] = name } : new JsonObject { ["name"] = name, ["namespace"] = ns };
+        await Grains.GetGrain<IObjectGrain>(new ObjectKey(resource, ns, name).GrainKey).Create(body.ToJsonString(), WriteOptions.Default);
+    }
+
+    private async Task<JsonObject?> GetAsync(string resource, string ns, string name) =>
+        await Grains.GetGrain<IObjectGrain>(new ObjectKey(resource, ns, name).GrainKey).Get() is { } json ? JsonNode.Parse(json)!.AsObject() : null;
+
+    private static List<JsonObject> Taints(JsonObject? node) => (node?["spec"]?["taints"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+
+    private static string Micro(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static async Task<T> Until<T>(Func<Task<T>> probe, Func<T, bool> done, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var value = await probe();
+            if (done(value))
+            {
+                return value;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException(what + " not reached in time");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) => clientBuilder.Services.AddGrainetesSerialization();
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            siloBuilder.AddGrainetesGrains(o => o.ConnectionString = siloBuilder.Configuration["GrainetesTest:ConnectionString"]!);
+            siloBuilder.Services.Configure<NodeLifecycleOptions>(o =>
+            {
+                o.NodeMonitorGracePeriod = TimeSpan.FromSeconds(2);
+                o.PodEvictionTimeout = TimeSpan.FromSeconds(2);
+                o.NodeMonitorPeriod = TimeSpan.FromMilliseconds(300);
+            });
+        }
+    }
+}
