@@ -42,6 +42,24 @@ public sealed class ClusterFixture : IAsyncLifetime
         await StartAsync();
     }
 
+    /// <summary>Stops Azurite (gracefully) under the running host, as a storage outage.</summary>
+    public async Task StopStorageAsync()
+    {
+        if (azurite is not null)
+        {
+            await azurite.DisposeAsync();
+            azurite = null;
+        }
+    }
+
+    /// <summary>Starts Azurite again on the same port and data after <see cref="StopStorageAsync"/>.</summary>
+    public async Task StartStorageAsync()
+    {
+        var installation = AzuriteInstallation.Locate(RepositoryPaths.Root);
+        var settings = await installation.LoadSettingsAsync();
+        azurite = await AzuriteProcess.StartAsync(installation, settings with { TablePort = azuritePort }, Path.Combine(root, "azurite"), NullLogger.Instance);
+    }
+
     /// <summary>Stops the host and Azurite gracefully, then starts both again on the same data.</summary>
     public async Task RestartAsync()
     {

@@ -68,6 +68,28 @@ public sealed class DockerPodTests(DockerClusterFixture docker) : IClassFixture<
         Assert.Equal("OOMKilled", (string?)pod["status"]!["containerStatuses"]![0]!["state"]!["terminated"]!["reason"]);
     }
 
+    [SkippableFact]
+    public async Task AnImageThatCannotBePulledShowsErrImagePullThenBackOff()
+    {
+        Skip.IfNot(docker.Available, docker.Unavailable);
+        var ns = await NewNamespaceAsync();
+
+        // A registry on a closed loopback port: the pull fails at once, and no traffic leaves the machine.
+        (await Kubectl.RunAsync($"apply -n {ns} -f -", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: unpullable}
+            spec:
+              containers: [{name: main, image: '127.0.0.1:1/grainetes/missing:1'}]
+            """)).EnsureSuccess();
+        var pod = await Poll.UntilAsync(
+            async () => JsonNode.Parse((await Kubectl.RunAsync($"get pod unpullable -n {ns} -o json")).EnsureSuccess().Stdout)!,
+            p => (string?)p["status"]?["containerStatuses"]?[0]?["state"]?["waiting"]?["reason"] is "ErrImagePull" or "ImagePullBackOff",
+            TimeSpan.FromSeconds(90),
+            "an image pull error");
+        Assert.Equal("Pending", (string?)pod["status"]!["phase"]);
+    }
+
     private static async Task<string> RunDockerAsync(string arguments)
     {
         using var process = Process.Start(new ProcessStartInfo("docker", arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;

@@ -59,6 +59,56 @@ public sealed class PodTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task AReadinessProbeDecidesWhenThePodIsReadyAndLogsFollow()
+    {
+        var ns = await NewNamespaceAsync();
+        var flag = $"/tmp/grainetes-ready-{ns}";
+        (await kubectl.RunAsync($"apply -n {ns} -f -", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: probed}
+            spec:
+              containers:
+              - name: main
+                image: IMAGE
+                command: [/bin/sh, -c, 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 1; done']
+                readinessProbe: {exec: {command: [/bin/sh, -c, 'test -f FLAG']}, periodSeconds: 1}
+            """.Replace("IMAGE", cluster.TestImage).Replace("FLAG", flag))).EnsureSuccess();
+        var running = await WaitForPodAsync(ns, "probed", p => (string?)p["status"]?["phase"] == "Running", "Running");
+        Assert.Equal(false, (bool?)running["status"]!["containerStatuses"]![0]!["ready"]);
+
+        using (var follow = kubectl.Start($"logs -f probed -n {ns}"))
+        {
+            var first = await follow.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            var later = await follow.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            follow.Kill();
+            Assert.StartsWith("tick ", first);
+            Assert.StartsWith("tick ", later);
+        }
+
+        try
+        {
+            // The process runtime runs containers on the host, so the flag is a host file; Docker sees its own.
+            if (cluster.Runtime == "process")
+            {
+                await File.WriteAllTextAsync(flag, "ready");
+            }
+            else
+            {
+                (await kubectl.RunAsync($"exec probed -n {ns} -- touch {flag}")).EnsureSuccess();
+            }
+
+            await WaitForPodAsync(ns, "probed",
+                p => p["status"]?["conditions"]?.AsArray().Any(c => (string?)c?["type"] == "Ready" && (string?)c?["status"] == "True") == true,
+                "Ready after the probe passes");
+        }
+        finally
+        {
+            File.Delete(flag);
+        }
+    }
+
+    [Fact]
     public async Task DeletingAPodStopsItsContainersGracefullyThenRemovesIt()
     {
         var ns = await NewNamespaceAsync();

@@ -44,6 +44,24 @@ public sealed class RawApiTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task ReadinessFollowsStorageWhileLivenessStaysUp()
+    {
+        await cluster.StopStorageAsync();
+        try
+        {
+            var notReady = await http.GetAsync("/readyz");
+            Assert.Equal(HttpStatusCode.InternalServerError, notReady.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/livez")).StatusCode);
+        }
+        finally
+        {
+            await cluster.StartStorageAsync();
+        }
+
+        await Poll.UntilAsync(() => http.GetAsync("/readyz"), r => r.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "ready again");
+    }
+
+    [Fact]
     public async Task BadInputGetsKubernetesStatusErrorsAndChangesNothing()
     {
         var ns = await NewNamespaceAsync();
@@ -102,7 +120,7 @@ public sealed class RawApiTests(ClusterFixture cluster)
         using var response = await watchClient.GetAsync($"{path}?watch=true&resourceVersion={rv}&timeoutSeconds=120", HttpCompletionOption.ResponseHeadersRead);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
 
-        const int count = 1500;
+        const int count = 2000;
         using (var gate = new SemaphoreSlim(32))
         {
             await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
