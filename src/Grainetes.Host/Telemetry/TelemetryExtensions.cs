@@ -15,9 +15,13 @@ public static class TelemetryExtensions
     public static IServiceCollection AddGrainetesTelemetry(this IServiceCollection services, bool console)
     {
         var otlp = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
-        services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(ServiceName))
-            .WithTracing(tracing =>
+        var telemetry = services.AddOpenTelemetry().ConfigureResource(r => r.AddService(ServiceName));
+
+        // Spans nobody exports still cost every request an allocation and a listener call: trace only
+        // when there is somewhere to send them. Metrics are aggregated in place and always on.
+        if (console || otlp)
+        {
+            telemetry.WithTracing(tracing =>
             {
                 tracing.AddAspNetCoreInstrumentation()
                     .AddSource("Microsoft.Orleans.Runtime")
@@ -32,8 +36,10 @@ public static class TelemetryExtensions
                 {
                     tracing.AddOtlpExporter();
                 }
-            })
-            .WithMetrics(metrics =>
+            });
+        }
+
+        telemetry.WithMetrics(metrics =>
             {
                 metrics.AddAspNetCoreInstrumentation()
                     .AddRuntimeInstrumentation()
