@@ -75,6 +75,13 @@ public static class SchedulerEndToEndBenchmark
         await api.CreateNamespaceAsync("warm", ct).ConfigureAwait(false);
         await RunPodsAsync(api, "warm", WarmupPods, config.Nodes, ct, cpu: null).ConfigureAwait(false);
 
+        // Background cost of the cluster alone (node lifecycle checks, lease reads, timers), before the measured pods.
+        var idleBefore = cluster.Cpu();
+        var idleWatch = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
+        var idle = cluster.Cpu() - idleBefore;
+        var idleSeconds = idleWatch.Elapsed.TotalSeconds;
+
         await api.CreateNamespaceAsync("sched", ct).ConfigureAwait(false);
         var run = await RunPodsAsync(api, "sched", config.Pods, config.Nodes, ct, cluster.Cpu).ConfigureAwait(false);
 
@@ -89,6 +96,7 @@ public static class SchedulerEndToEndBenchmark
         report.AppendLine(CultureInfo.InvariantCulture, $"  spread: min {run.MinPerNode} / max {run.MaxPerNode} pods per node over {config.Nodes} nodes (mean {(double)run.Bound / config.Nodes:F1})  [target within +-1 of the mean]");
         report.AppendLine(CultureInfo.InvariantCulture, $"  pod writes (resourceVersion delta of pods): {run.PodWrites} = {(double)run.PodWrites / config.Pods:F2} per pod; watch events seen {run.Events}; Scheduled/other events in namespace {events}");
         report.AppendLine(CultureInfo.InvariantCulture, $"  CPU over the phase: host {run.Cpu.HostSeconds:F1} s ({run.Cpu.HostSeconds * 1000 / config.Pods:F2} ms/pod, {run.Cpu.HostSeconds / run.Elapsed.TotalSeconds * 100:F0} % of a core), Azurite {run.Cpu.AzuriteSeconds:F1} s ({run.Cpu.AzuriteSeconds * 1000 / config.Pods:F2} ms/pod, {run.Cpu.AzuriteSeconds / run.Elapsed.TotalSeconds * 100:F0} % of a core), phase {run.Elapsed.TotalSeconds:F1} s");
+        report.AppendLine(CultureInfo.InvariantCulture, $"  background before the pods (10 s, {config.Nodes} nodes, no pods moving): host {idle.HostSeconds / idleSeconds * 100:F0} % of a core, Azurite {idle.AzuriteSeconds / idleSeconds * 100:F0} % of a core; load average {LoadAverage()}");
         Console.Write(report);
         return report.ToString().TrimEnd();
     }
