@@ -27,7 +27,7 @@ public static class BenchmarkRun
             azurite = await AzuriteProcess.StartAsync(
                 installation, settings with { TablePort = 0 }, Path.Combine(root, "azurite"), NullLogger.Instance).ConfigureAwait(false);
             Log($"Azurite pid {azurite.ProcessId} at {azurite.TableEndpoint}");
-            host = await HostProcess.StartAsync(hostDll, Path.Combine(root, "home"), azurite.ConnectionString).ConfigureAwait(false);
+            host = await HostProcess.StartAsync(hostDll, Path.Combine(root, "home"), azurite.ConnectionString, "--runtime", "process").ConfigureAwait(false);
             Log($"host pid {host.ProcessId} at {host.ApiAddress}");
             int[] pids = [host.ProcessId, azurite.ProcessId];
             var hostPid = host.ProcessId;

@@ -13,7 +13,7 @@ public sealed class HostProcess : IAsyncDisposable
     private readonly Queue<string> _tail = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private HostProcess(string hostDll, string home, int apiPort, string storage)
+    private HostProcess(string hostDll, string home, int apiPort, string storage, IReadOnlyList<string> extraArgs)
     {
         ApiPort = apiPort;
         var info = new ProcessStartInfo("dotnet")
@@ -34,7 +34,7 @@ public sealed class HostProcess : IAsyncDisposable
             "--storage", storage,
             "--silo-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
             "--gateway-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
-        })
+        }.Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
         }
@@ -68,9 +68,15 @@ public sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<HostProcess> StartAsync(string hostDll, string home, string storage)
+    /// <summary>
+    /// Starts the host. <paramref name="extraArgs"/> are more <c>up</c> options; callers pass <c>--runtime</c>
+    /// explicitly, because <c>auto</c> picks Docker when a daemon answers, and a Docker-runtime node agent removes
+    /// at start every Grainetes-labelled container whose pod its own store does not hold, including other
+    /// clusters' containers on a shared daemon.
+    /// </summary>
+    public static async Task<HostProcess> StartAsync(string hostDll, string home, string storage, params string[] extraArgs)
     {
-        var host = new HostProcess(hostDll, home, FreePort.Next(), storage);
+        var host = new HostProcess(hostDll, home, FreePort.Next(), storage, extraArgs);
         host._process.Start();
         host._process.BeginOutputReadLine();
         host._process.BeginErrorReadLine();

@@ -93,6 +93,31 @@ public sealed class KubeApi : IDisposable
         return (list["items"]!.AsArray().Count, (string)list["metadata"]!["resourceVersion"]!, bytes.Length);
     }
 
+    /// <summary>POST of a JSON body to any path; 201 expected.</summary>
+    public Task<byte[]> PostAsync(string path, byte[] body, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, path, body, Json, HttpStatusCode.Created, cancellationToken);
+
+    /// <summary>JSON merge patch of any path; 200 expected.</summary>
+    public Task<byte[]> MergePatchPathAsync(string path, byte[] patch, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Patch, path, patch, MergePatch, HttpStatusCode.OK, cancellationToken);
+
+    /// <summary>GET of any path; 200 expected.</summary>
+    public Task<byte[]> GetPathAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, path, null, null, HttpStatusCode.OK, cancellationToken);
+
+    /// <summary>DELETE of any path; 200, 202 and 404 (already gone) all count.</summary>
+    public async Task DeletePathAsync(string path, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, path);
+        using var response = await Http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.Accepted or HttpStatusCode.NotFound))
+        {
+            throw await UnexpectedAsync(request, response, cancellationToken).ConfigureAwait(false);
+        }
+
+        _ = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public void Dispose()
     {
         Http.Dispose();

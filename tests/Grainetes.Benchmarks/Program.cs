@@ -1,3 +1,85 @@
+using System.Globalization;
 using Grainetes.Benchmarks;
+using Grainetes.Benchmarks.Scheduling;
+using Grainetes.Benchmarks.Startup;
 
-return await BenchmarkRun.RunAsync(BenchmarkOptions.Parse(args));
+// Grainetes.Benchmarks [api] [--quick]                       the API against the storage floor (default)
+// Grainetes.Benchmarks decision                              in-process scheduling decision per pod at 100/1,000/5,000 nodes
+// Grainetes.Benchmarks scheduler [--config NODESxPODS]...    end to end through the API (default 100x2000 and 1000x2000; --quick 100x400)
+// Grainetes.Benchmarks podstartup [--runtime process|docker]... [--quick]   create -> Ready (default both runtimes)
+const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
+var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "api";
+var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
+try
+{
+    switch (command)
+    {
+        case "api":
+            return await BenchmarkRun.RunAsync(BenchmarkOptions.Parse(rest));
+        case "decision":
+            if (rest.Length > 0)
+            {
+                throw new ArgumentException("decision takes no options; " + Usage);
+            }
+
+            SchedulingDecisionBenchmark.Run(Console.Out);
+            return 0;
+        case "scheduler":
+        {
+            var quick = false;
+            var configs = new List<SchedulerEndToEndBenchmark.Config>();
+            for (var i = 0; i < rest.Length; i++)
+            {
+                switch (rest[i])
+                {
+                    case "--quick":
+                        quick = true;
+                        break;
+                    case "--config" when i + 1 < rest.Length:
+                        var parts = rest[++i].Split('x');
+                        configs.Add(new(int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture)));
+                        break;
+                    default:
+                        throw new ArgumentException($"unknown argument '{rest[i]}'; " + Usage);
+                }
+            }
+
+            if (configs.Count == 0)
+            {
+                configs = quick ? [new(100, 400)] : [new(100, 2000), new(1000, 2000)];
+            }
+
+            return await SchedulerEndToEndBenchmark.RunAsync(configs);
+        }
+
+        case "podstartup":
+        {
+            var quick = false;
+            var runtimes = new List<string>();
+            for (var i = 0; i < rest.Length; i++)
+            {
+                switch (rest[i])
+                {
+                    case "--quick":
+                        quick = true;
+                        break;
+                    case "--runtime" when i + 1 < rest.Length && rest[i + 1] is "process" or "docker":
+                        runtimes.Add(rest[++i]);
+                        break;
+                    default:
+                        throw new ArgumentException($"unknown argument '{rest[i]}'; " + Usage);
+                }
+            }
+
+            return await PodStartupBenchmark.RunAsync(runtimes.Count > 0 ? runtimes : ["process", "docker"], quick ? 10 : 50, quick ? 3 : 10);
+        }
+
+        default:
+            throw new ArgumentException($"unknown command '{command}'; " + Usage);
+    }
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
