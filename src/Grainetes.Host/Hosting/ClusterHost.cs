@@ -65,7 +65,11 @@ public static class ClusterHost
         });
         builder.Services.AddContainerRuntime(
             settings.Runtime,
-            docker => docker.VolumeRoot = Path.Combine(settings.Home, "volumes"),
+            docker =>
+            {
+                docker.VolumeRoot = Path.Combine(settings.Home, "volumes");
+                docker.Owner = DockerOwner(identity.Name, settings.Home);
+            },
             process => process.RootDirectory = Path.Combine(settings.Home, "process-runtime"));
         builder.Services.Configure<ApiServerOptions>(builder.Configuration.GetSection(ApiServerOptions.SectionName));
         builder.Services.AddGrainetesApiServer(o => o.AdvertisedAddress = $"127.0.0.1:{settings.ApiPort}");
@@ -83,8 +87,13 @@ public static class ClusterHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
         var app = builder.Build();
+
         app.UseGrainetesApiErrors();
         app.MapGrainetesApi();
         return app;
     }
+
+    /// <summary>Node name plus a digest of the home directory: stable across restarts of this host, unique per cluster on one daemon.</summary>
+    private static string DockerOwner(string node, string home) =>
+        node + "." + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(home))))[..12];
 }

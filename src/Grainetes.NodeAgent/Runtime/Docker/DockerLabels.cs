@@ -4,6 +4,9 @@ namespace Grainetes.NodeAgent.Runtime.Docker;
 internal static class DockerLabels
 {
     public const string Managed = "io.grainetes.managed";
+
+    /// <summary>Which node agent made the container, so agents sharing one daemon never touch each other's.</summary>
+    public const string Owner = "io.grainetes.owner";
     public const string Sandbox = "io.grainetes.sandbox";
     public const string PodUid = "io.grainetes.pod.uid";
     public const string PodName = "io.grainetes.pod.name";

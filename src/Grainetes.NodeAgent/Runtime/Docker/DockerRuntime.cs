@@ -164,6 +164,7 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         var labels = new Dictionary<string, string>
         {
             [DockerLabels.Managed] = "true",
+            [DockerLabels.Owner] = _options.Owner,
             [DockerLabels.PodUid] = spec.PodUid,
             [DockerLabels.PodName] = spec.PodName,
             [DockerLabels.PodNamespace] = spec.Namespace,
@@ -269,7 +270,7 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
     {
         using var timeout = Bounded(cancellationToken);
         var containers = await _client.Containers.ListContainersAsync(
-            new ContainersListParameters { All = true, Filters = LabelFilter($"{DockerLabels.Managed}=true") },
+            new ContainersListParameters { All = true, Filters = LabelFilter(Mine($"{DockerLabels.Managed}=true")) },
             timeout.Token).ConfigureAwait(false);
 
         // The list lacks exit codes and times: inspect each (a host runs tens of containers, not thousands).
@@ -482,6 +483,7 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
             Labels = new Dictionary<string, string>
             {
                 [DockerLabels.Managed] = "true",
+                [DockerLabels.Owner] = _options.Owner,
                 [DockerLabels.Sandbox] = "true",
                 [DockerLabels.PodUid] = spec.PodUid,
                 [DockerLabels.PodName] = spec.PodName,
@@ -514,7 +516,7 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
     {
         using var timeout = Bounded(cancellationToken);
         var found = await _client.Containers.ListContainersAsync(
-            new ContainersListParameters { All = true, Filters = LabelFilter($"{DockerLabels.Sandbox}=true", $"{DockerLabels.PodUid}={podUid}") },
+            new ContainersListParameters { All = true, Filters = LabelFilter(Mine($"{DockerLabels.Sandbox}=true", $"{DockerLabels.PodUid}={podUid}")) },
             timeout.Token).ConfigureAwait(false);
         return found.FirstOrDefault();
     }
@@ -596,6 +598,10 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         source.CancelAfter(limit ?? _options.RequestTimeout);
         return source;
     }
+
+    /// <summary>Adds this agent's owner label to a filter, when it has one.</summary>
+    private string[] Mine(params string[] labels) =>
+        _options.Owner.Length == 0 ? labels : [.. labels, $"{DockerLabels.Owner}={_options.Owner}"];
 
     private static Dictionary<string, IDictionary<string, bool>> LabelFilter(params string[] labels) =>
         new() { ["label"] = labels.ToDictionary(l => l, _ => true) };

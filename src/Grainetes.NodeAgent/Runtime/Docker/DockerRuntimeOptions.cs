@@ -11,6 +11,12 @@ public sealed class DockerRuntimeOptions
     /// <summary>The Docker network pod sandboxes join (their IP there is the pod IP).</summary>
     public string Network { get; set; } = "bridge";
 
+    /// <summary>
+    /// This node agent's identity on the daemon (label <c>io.grainetes.owner</c>): it lists, adopts and cleans up
+    /// only containers with it. Empty means every Grainetes container on the daemon is its own.
+    /// </summary>
+    public string Owner { get; set; } = "";
+
     /// <summary>The image of the container that holds each pod's network namespace; built locally when missing.</summary>
     public string PauseImage { get; set; } = "grainetes/pause:1";
 
