@@ -277,6 +277,12 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
             {
                 updated["status"] = live["status"]?.DeepClone();
             }
+
+            if (options.Subresource == "binding")
+            {
+                // As Kubernetes' binding does: the pod is scheduled in the same write that assigns its node.
+                MarkScheduled(updated);
+            }
         }
 
         updated["apiVersion"] = type.ApiVersion;
@@ -428,6 +434,16 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 
         RemoveNulls(meta);
         ObjectDefaults.Apply(type, obj);
+    }
+
+    private void MarkScheduled(JsonObject pod)
+    {
+        var status = pod["status"] as JsonObject ?? new JsonObject();
+        pod["status"] = status;
+        var conditions = status["conditions"] as JsonArray ?? new JsonArray();
+        var kept = conditions.OfType<JsonObject>().Where(c => (string?)c["type"] != "PodScheduled").Select(c => c.DeepClone()).ToList();
+        kept.Add(new JsonObject { ["type"] = "PodScheduled", ["status"] = "True", ["lastProbeTime"] = null, ["lastTransitionTime"] = Now() });
+        status["conditions"] = new JsonArray(kept.ToArray());
     }
 
     private bool IsLeaseRenewalOnly(JsonObject live, JsonObject updated)
