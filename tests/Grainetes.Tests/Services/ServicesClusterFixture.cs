@@ -14,6 +14,7 @@ namespace Grainetes.Tests.Services;
 public sealed class ServicesClusterFixture : IAsyncLifetime
 {
     private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), "grainetes-services-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly string serviceId = "services-" + Guid.NewGuid().ToString("N")[..8];
     private AzuriteProcess? azurite;
 
     public TestCluster Cluster { get; private set; } = null!;
@@ -54,6 +55,9 @@ public sealed class ServicesClusterFixture : IAsyncLifetime
     private async Task<TestCluster> StartClusterAsync()
     {
         var builder = new TestClusterBuilder(1);
+        // Grain state rows are keyed by the service id: a restarted cluster must share it to see them.
+        builder.Options.ServiceId = serviceId;
+        builder.Options.ClusterId = serviceId;
         builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["GrainetesTest:ConnectionString"] = azurite!.ConnectionString,
