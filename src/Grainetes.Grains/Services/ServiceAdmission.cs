@@ -3,6 +3,7 @@ using Grainetes.Abstractions.Services;
 using Grainetes.Grains.Store;
 using Grainetes.Machinery.Errors;
 using Grainetes.Machinery.Resources;
+using Grainetes.Machinery.Validation;
 using Microsoft.Extensions.Logging;
 using static Grainetes.Grains.Services.ServiceSpecs;
 
@@ -13,7 +14,7 @@ namespace Grainetes.Grains.Services;
 /// (honouring requested ones), keeps them across updates that leave them out, and frees them once the
 /// service is gone. The allocator grain is the only place addresses are handed out.
 /// </summary>
-public sealed partial class ServiceAdmission(IGrainFactory grains, ILogger<ServiceAdmission> logger) : IObjectAdmission
+public sealed partial class ServiceAdmission(IGrainFactory grains, ObjectValidator validator, ILogger<ServiceAdmission> logger) : IObjectAdmission
 {
     private IServiceIpAllocatorGrain Allocator => grains.GetGrain<IServiceIpAllocatorGrain>("default");
 
@@ -39,6 +40,9 @@ public sealed partial class ServiceAdmission(IGrainFactory grains, ILogger<Servi
             Replace = true,
             DryRun = context.DryRun,
         };
+
+        // An invalid service would hold its addresses until the repair loop noticed: refuse it before allocating.
+        validator.Validate(context.Type, obj);
         Apply(context, obj, request, await Allocator.Allocate(request));
     }
 
@@ -105,6 +109,7 @@ public sealed partial class ServiceAdmission(IGrainFactory grains, ILogger<Servi
             return;
         }
 
+        validator.Validate(context.Type, updated);
         Apply(context, updated, request, await Allocator.Allocate(request));
     }
 
