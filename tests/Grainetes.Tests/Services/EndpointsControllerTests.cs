@@ -76,6 +76,35 @@ public sealed class EndpointsControllerTests(ServicesClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ATerminatingPodLeavesEndpointsAndIsMarkedTerminatingInItsSlice()
+    {
+        var s = new ServiceObjects(() => fixture.Grains);
+        await s.CreateAsync("services", Service("db", selector: Selector("db"), ports: new JsonObject { ["port"] = 5432 }));
+        var pod = Pod("db-0", "db");
+        pod["metadata"]!["finalizers"] = new JsonArray("test.grainetes.io/hold");
+        await s.CreateAsync("pods", pod);
+        await s.SetPodStatusAsync("db-0", "10.244.0.31", ready: true);
+        await Poll.UntilAsync(() => s.GetAsync("endpoints", "db"), e => Ips(e, "addresses").Contains("10.244.0.31"), Deadline, "db-0 ready");
+
+        // The finalizer holds the pod with a deletion timestamp: terminating, still serving.
+        await s.DeleteAsync("pods", "db-0");
+        var slice = await Poll.UntilAsync(
+            () => SlicesOf(s, "db"),
+            l => l.Count == 1 && ((JsonArray)l[0]["endpoints"]!).OfType<JsonObject>().Any(e => (bool)e["conditions"]!["terminating"]!),
+            Deadline,
+            "db-0 terminating in its slice");
+        var conditions = ((JsonArray)slice[0]["endpoints"]!)[0]!["conditions"]!;
+        Assert.False((bool)conditions["ready"]!);
+        Assert.True((bool)conditions["serving"]!);
+        var ep = await s.GetAsync("endpoints", "db");
+        Assert.Empty(Ips(ep, "addresses"));
+        Assert.Empty(Ips(ep, "notReadyAddresses"));
+
+        await s.MergePatchAsync("pods", "db-0", new JsonObject { ["metadata"] = new JsonObject { ["finalizers"] = null } });
+        await Poll.UntilAsync(() => SlicesOf(s, "db"), l => l.Count == 1 && ((JsonArray)l[0]["endpoints"]!).Count == 0, Deadline, "db-0 gone from the slice");
+    }
+
+    [Fact]
     public async Task APodCreatedAfterTheServiceIsAddedAndAServiceWithoutSelectorIsLeftAlone()
     {
         var s = new ServiceObjects(() => fixture.Grains);
