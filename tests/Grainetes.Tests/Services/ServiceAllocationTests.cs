@@ -126,6 +126,31 @@ public sealed class ServiceAllocationTests(ServicesClusterFixture fixture)
         Assert.Equal(nodePort, NodePortsOf(again)[0]);
     }
 
+    [Fact]
+    public async Task RepairFreesWhatNoServiceNamesAndTakesBackWhatAServiceNames()
+    {
+        var s = new ServiceObjects(() => fixture.Grains);
+        var svc = await s.CreateAsync("services", Service("kept", "NodePort"));
+        var ip = ClusterIp(svc);
+        var nodePort = NodePortsOf(svc)[0];
+
+        // A create that allocated and then failed to commit leaves holdings no service names.
+        var orphan = await Allocator.Allocate(new ServiceAllocationRequest { Owner = s.Ns + "/never-written", Uid = "u", ClusterIP = "", NodePorts = [0] });
+        Assert.True(orphan.Succeeded);
+
+        // And a lost allocator row would leave a live service's addresses unheld.
+        await Allocator.Release(s.Ns + "/kept", Str(svc["metadata"]!["uid"])!);
+        Assert.False((await Allocator.Snapshot()).ClusterIPs.ContainsKey(ip));
+
+        await Allocator.Repair();
+
+        var snapshot = await Allocator.Snapshot();
+        Assert.False(snapshot.ClusterIPs.ContainsKey(orphan.ClusterIP!));
+        Assert.False(snapshot.NodePorts.ContainsKey(orphan.NodePorts[0]));
+        Assert.Equal(s.Ns + "/kept", snapshot.ClusterIPs[ip]);
+        Assert.Equal(s.Ns + "/kept", snapshot.NodePorts[nodePort]);
+    }
+
     private static JsonObject WithClusterIp(JsonObject svc, string ip)
     {
         svc["spec"]!["clusterIP"] = ip;

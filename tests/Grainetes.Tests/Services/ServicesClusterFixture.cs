@@ -2,6 +2,7 @@ using Grainetes.Abstractions.Hosting;
 using Grainetes.Grains.Hosting;
 using Grainetes.Host.Azurite;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.TestingHost;
 
@@ -87,9 +88,14 @@ public sealed class ServicesClusterFixture : IAsyncLifetime
 
     private sealed class SiloConfigurator : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder) =>
+        public void Configure(ISiloBuilder siloBuilder)
+        {
             siloBuilder
                 .AddGrainetesGrains(o => o.ConnectionString = siloBuilder.Configuration["GrainetesTest:ConnectionString"]!)
                 .AddGrainetesControllers();
+
+            // Repair runs only when a test asks (its reminder is minutes away), so no grace is needed here.
+            siloBuilder.Services.Configure<Grainetes.Grains.Services.ServiceNetworkOptions>(o => o.RepairGracePeriod = TimeSpan.Zero);
+        }
     }
 }
