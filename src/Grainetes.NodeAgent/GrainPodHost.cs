@@ -26,6 +26,12 @@ public sealed class GrainPodHost(IGrainFactory grains, string nodeName, string h
         return json is null ? null : JsonNode.Parse(json) as JsonObject;
     }
 
+    public async Task<IReadOnlyList<JsonObject>> ListServicesAsync(string @namespace, CancellationToken cancellationToken)
+    {
+        var listed = await grains.GetGrain<IResourceCollectionGrain>("services").List(new ListRequest { Namespace = @namespace });
+        return listed.Items.Select(i => JsonNode.Parse(i)!.AsObject()).ToList();
+    }
+
     public Task PodTerminatedAsync(string @namespace, string name, string uid, CancellationToken cancellationToken) =>
         Agent.PodTerminated(@namespace, name, uid);
 }

@@ -17,11 +17,12 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
 {
     private const string ReminderName = "resync";
     private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(10);
-    private static readonly string[] FollowedKinds = ["replicasets.apps", "deployments.apps", "pods"];
+    private static readonly string[] FollowedKinds = ["replicasets.apps", "deployments.apps", "pods", "services"];
 
     private readonly ILogger<ControllerManagerGrain> logger;
     private readonly CancellationTokenSource stopping = new();
     private readonly Dictionary<string, Task> followers = new(StringComparer.Ordinal);
+    private readonly ServiceSelectorIndex serviceSelectors = new();
     private bool reminderRegistered;
 
     public ControllerManagerGrain(ILogger<ControllerManagerGrain> logger)
@@ -38,6 +39,8 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
             starts[kind] = await GrainFactory.GetGrain<IResourceCollectionGrain>(kind).CurrentResourceVersion();
         }
 
+        // Listed after the start versions were taken, so no service change falls between the two.
+        await LoadServiceSelectorsAsync();
         foreach (var kind in FollowedKinds)
         {
             followers[kind] = FollowAsync(kind, starts[kind]);
@@ -89,6 +92,7 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
             {
                 LogRestarting(kind);
                 followers[kind] = FollowAsync(kind, await GrainFactory.GetGrain<IResourceCollectionGrain>(kind).CurrentResourceVersion());
+                await LoadServiceSelectorsAsync();
                 await ResyncAll();
             }
         }
@@ -106,6 +110,11 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
             foreach (var key in await GrainFactory.GetGrain<IResourceCollectionGrain>("deployments.apps").Names(null))
             {
                 GrainFactory.GetGrain<IDeploymentControllerGrain>(key).Reconcile().Ignore();
+            }
+
+            foreach (var key in await GrainFactory.GetGrain<IResourceCollectionGrain>("services").Names(null))
+            {
+                GrainFactory.GetGrain<IEndpointsControllerGrain>(key).Reconcile().Ignore();
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -128,6 +137,7 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
                 {
                     // Fell behind the log's compaction: start over from now and look at everything.
                     after = batch.LatestResourceVersion;
+                    await LoadServiceSelectorsAsync();
                     await ResyncAll();
                     continue;
                 }
@@ -163,6 +173,7 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
         // A batch often holds many changes of one object: wake each controller once.
         var replicaSets = new HashSet<string>(StringComparer.Ordinal);
         var deployments = new HashSet<string>(StringComparer.Ordinal);
+        var services = new HashSet<string>(StringComparer.Ordinal);
         var orphans = new List<JsonObject>();
         foreach (var change in changes)
         {
@@ -187,7 +198,12 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
                 case "deployments.apps":
                     deployments.Add(change.Namespace + "/" + change.Name);
                     break;
+                case "services":
+                    serviceSelectors.Apply(change, obj);
+                    services.Add(change.Namespace + "/" + change.Name);
+                    break;
                 case "pods":
+                    services.UnionWith(serviceSelectors.ServicesFor(change, obj));
                     if (controller is not null)
                     {
                         if (Str(controller["kind"]) == "ReplicaSet")
@@ -219,6 +235,17 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
         {
             GrainFactory.GetGrain<IDeploymentControllerGrain>(key).Reconcile().Ignore();
         }
+
+        foreach (var key in services)
+        {
+            GrainFactory.GetGrain<IEndpointsControllerGrain>(key).Reconcile().Ignore();
+        }
+    }
+
+    private async Task LoadServiceSelectorsAsync()
+    {
+        var listed = await GrainFactory.GetGrain<IResourceCollectionGrain>("services").List(new ListRequest());
+        serviceSelectors.Load(listed.Items.Select(Parse));
     }
 
     /// <summary>The owners of <paramref name="ownerKind"/> whose selector matches an orphan: they may adopt it.</summary>

@@ -25,6 +25,8 @@ public static class GrainetesSiloBuilderExtensions
         builder.Services.TryAddSingleton<ChangeLogStore>();
         builder.Services.TryAddSingleton<Grainetes.Grains.Events.EventRecorder>();
         builder.Services.AddOptions<Grainetes.Grains.Controllers.NodeLifecycleOptions>();
+        builder.Services.AddOptions<Grainetes.Grains.Services.ServiceNetworkOptions>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IObjectAdmission, Grainetes.Grains.Services.ServiceAdmission>());
         builder.Services.TryAddSingleton<Grainetes.Abstractions.Health.IStorageProbe, ChangeLogStorageProbe>();
         builder.Services.AddGrainetesSerialization();
         builder.AddAzureTableGrainStorage(ObjectGrain.StorageName, o =>

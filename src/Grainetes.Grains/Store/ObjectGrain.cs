@@ -41,9 +41,11 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         ResourceRegistry registry,
         ObjectValidator validator,
         TimeProvider time,
+        IEnumerable<IObjectAdmission> admissions,
         ILogger<ObjectGrain> logger)
     {
         this.state = state;
+        allAdmissions = admissions;
         this.registry = registry;
         this.validator = validator;
         this.time = time;
@@ -55,6 +57,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         key = ObjectKey.Parse(this.GetPrimaryKeyString());
         type = registry.Get(key.Resource);
         collection = GrainFactory.GetGrain<IResourceCollectionGrain>(key.Resource);
+        admissions = allAdmissions.Where(a => a.Handles(key.Resource)).ToArray();
         current = state.State.Json is { } json ? JsonNode.Parse(json)!.AsObject() : null;
         currentJson = state.State.Json;
 
@@ -88,6 +91,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 
         var obj = Parse(json);
         PrepareCreate(obj);
+        await BeforeCreateAsync(obj, options.DryRun);
         validator.Validate(type, obj);
         var result = await CommitAsync(obj, WatchEventType.Added, options.DryRun);
         if (type.StorageKey == "namespaces" && !options.DryRun)
@@ -297,6 +301,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         meta.Remove("selfLink");
         RemoveNulls(meta);
         ObjectDefaults.Apply(type, updated);
+        await BeforeUpdateAsync(live, updated, options.DryRun);
 
         if (JsonNode.DeepEquals(updated, live))
         {
@@ -353,10 +358,12 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
             throw ApiException.ServiceUnavailable("storage is unavailable: " + ex.GetType().Name, 1);
         }
 
+        var before = current;
         current = obj;
         currentJson = json;
         lastPersisted = time.GetUtcNow();
         await collection.Committed(new ChangeEvent(rv, eventType, key.Namespace, key.Name, json));
+        await AfterCommitAsync(before, obj, removed: false);
         return json;
     }
 
@@ -388,6 +395,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         currentJson = null;
         await collection.Committed(new ChangeEvent(rv, WatchEventType.Deleted, key.Namespace, key.Name, json));
         NotifyGarbageCollector(obj, "Background");
+        await AfterCommitAsync(null, obj, removed: true);
         return json;
     }
 

@@ -19,6 +19,7 @@ internal static class KindPrinters
         ("apps", "Deployment") => AppsPrinters.Deployment,
         ("apps", "ReplicaSet") => AppsPrinters.ReplicaSet,
         ("coordination.k8s.io", "Lease") => ConfigPrinters.Lease,
+        ("discovery.k8s.io", "EndpointSlice") => EndpointSlicePrinter.Printer,
         _ => ConfigPrinters.Default,
     };
 }

@@ -62,6 +62,16 @@ public sealed class ResourceRegistry
             Namespaced = true,
             ModelType = typeof(V1Lease),
         };
+        yield return new ResourceType
+        {
+            Group = "discovery.k8s.io",
+            Version = "v1",
+            Kind = "EndpointSlice",
+            Plural = "endpointslices",
+            Singular = "endpointslice",
+            Namespaced = true,
+            ModelType = typeof(V1EndpointSlice),
+        };
     }
 
     private static ResourceType Core(

@@ -44,6 +44,7 @@ public sealed class ObjectValidator
             ["deployments.apps"] = new(NameValidation.IsDns1123Subdomain, BuiltInRules.Deployment),
             ["replicasets.apps"] = new(NameValidation.IsDns1123Subdomain, BuiltInRules.ReplicaSet),
             ["leases.coordination.k8s.io"] = DefaultRule,
+            ["endpointslices.discovery.k8s.io"] = DefaultRule,
         };
         foreach (var (key, rule) in extraRules ?? new Dictionary<string, KindRule>()) rules[key] = rule;
     }

@@ -6,8 +6,9 @@ using static Grainetes.NodeAgent.Kubelet.PodJson;
 namespace Grainetes.NodeAgent.Kubelet;
 
 /// <summary>
-/// Resolves a container's environment as the kubelet does: <c>envFrom</c> first, then <c>env</c> in order,
-/// each value expanded against what came before; ConfigMap and Secret references read through the host.
+/// Resolves a container's environment as the kubelet does: the service variables first, then <c>envFrom</c>,
+/// then <c>env</c> in order, each value expanded against what came before; ConfigMap, Secret and Service
+/// references read through the host.
 /// </summary>
 internal sealed class EnvironmentResolver(IPodHost host, JsonObject pod, string? podIP)
 {
@@ -19,6 +20,11 @@ internal sealed class EnvironmentResolver(IPodHost host, JsonObject pod, string?
     public async Task<Dictionary<string, string>> ResolveAsync(JsonObject container, CancellationToken cancellationToken)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in await ServiceVariablesAsync(cancellationToken))
+        {
+            env[name] = value;
+        }
+
         foreach (var source in Objects(container, "envFrom"))
         {
             var prefix = Str(source, "prefix") ?? "";
@@ -56,6 +62,17 @@ internal sealed class EnvironmentResolver(IPodHost host, JsonObject pod, string?
         }
 
         return env;
+    }
+
+    /// <summary>The services that exist now (a service made later is not seen by a running container, as in Kubernetes).</summary>
+    private async Task<List<KeyValuePair<string, string>>> ServiceVariablesAsync(CancellationToken cancellationToken)
+    {
+        var serviceLinks = Node(pod, "spec", "enableServiceLinks") is not JsonValue links || links.GetValueKind() != System.Text.Json.JsonValueKind.False;
+        IReadOnlyList<JsonObject> inNamespace = serviceLinks ? await host.ListServicesAsync(Namespace, cancellationToken) : [];
+        var master = Namespace == "default" && serviceLinks
+            ? inNamespace.FirstOrDefault(s => Str(s, "metadata", "name") == ServiceEnvironment.MasterService)
+            : await host.GetObjectAsync("services", "default", ServiceEnvironment.MasterService, cancellationToken);
+        return ServiceEnvironment.Variables(ServiceEnvironment.Visible(Namespace, serviceLinks, master, inNamespace)).ToList();
     }
 
     private async Task<string?> ValueFromAsync(JsonObject valueFrom, JsonObject container, CancellationToken cancellationToken)

@@ -24,6 +24,13 @@ public interface IPodHost
     Task<JsonObject?> GetObjectAsync(string resource, string @namespace, string name, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The Services of a namespace, for the service environment variables. Hosts that know of no services
+    /// (test fakes written before service links) see none.
+    /// </summary>
+    Task<IReadOnlyList<JsonObject>> ListServicesAsync(string @namespace, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<JsonObject>>([]);
+
+    /// <summary>
     /// Called once every container of a pod marked for deletion is gone: removes the pod object
     /// (grace period 0), as the kubelet does after graceful termination.
     /// </summary>

@@ -49,6 +49,17 @@ internal sealed class FakePodHost : IPodHost
         lock (gate) return Task.FromResult(objects.TryGetValue((resource, @namespace, name), out var obj) ? (JsonObject?)obj.DeepClone() : null);
     }
 
+    public Task<IReadOnlyList<JsonObject>> ListServicesAsync(string @namespace, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            return Task.FromResult<IReadOnlyList<JsonObject>>(objects
+                .Where(o => o.Key.Resource == "services" && o.Key.Namespace == @namespace)
+                .Select(o => (JsonObject)o.Value.DeepClone())
+                .ToList());
+        }
+    }
+
     public Task PodTerminatedAsync(string @namespace, string name, string uid, CancellationToken cancellationToken)
     {
         lock (gate) TerminatedCount++;
