@@ -18,6 +18,9 @@ internal static class KindPrinters
         ("", "Event") => EventPrinter.Printer,
         ("apps", "Deployment") => AppsPrinters.Deployment,
         ("apps", "ReplicaSet") => AppsPrinters.ReplicaSet,
+        ("apps", "DaemonSet") => AppsPrinters.DaemonSet,
+        ("batch", "Job") => BatchPrinters.Job,
+        ("batch", "CronJob") => BatchPrinters.CronJob,
         ("coordination.k8s.io", "Lease") => ConfigPrinters.Lease,
         _ => ConfigPrinters.Default,
     };
