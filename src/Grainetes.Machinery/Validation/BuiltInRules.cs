@@ -298,7 +298,7 @@ internal static class BuiltInRules
         var trimmed = schedule.Trim();
         if (trimmed.StartsWith('@'))
         {
-            return CronDescriptors.Contains(trimmed.ToLowerInvariant()) || trimmed.StartsWith("@every ", StringComparison.OrdinalIgnoreCase);
+            return CronDescriptors.Contains(trimmed.ToLowerInvariant());
         }
 
         var fields = trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries);
