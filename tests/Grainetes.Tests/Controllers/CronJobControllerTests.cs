@@ -25,6 +25,9 @@ public sealed class CronJobControllerTests(ControllersClusterFixture fixture)
         ["spec"] = new JsonObject
         {
             ["schedule"] = "* * * * *",
+
+            // Created suspended: the shared fake clock may already be minutes ahead of the creation time.
+            ["suspend"] = true,
             ["concurrencyPolicy"] = policy,
             ["successfulJobsHistoryLimit"] = successfulHistory,
             ["jobTemplate"] = new JsonObject { ["spec"] = JobControllerTests.Job("unused", 1, 1)["spec"]!.DeepClone() },
@@ -43,6 +46,9 @@ public sealed class CronJobControllerTests(ControllersClusterFixture fixture)
 
     private Task WakeAsync(Workloads w, string name) => fixture.Grains.GetGrain<ICronJobControllerGrain>(w.Ns + "/" + name).Reconcile();
 
+    private static Task ResumeAsync(Workloads w, string name) =>
+        w.MergePatchAsync(CronJobs, name, new JsonObject { ["spec"] = new JsonObject { ["suspend"] = false } });
+
     private static async Task<List<JsonObject>> OwnedJobsAsync(Workloads w, string uid) =>
         (await w.ListAsync(Jobs)).Where(j => (string?)ControllerRef(j)?["uid"] == uid && !IsDeleting(j)).ToList();
 
@@ -55,6 +61,7 @@ public sealed class CronJobControllerTests(ControllersClusterFixture fixture)
         var cj = JsonNode.Parse(await w.CreateAsync(CronJobs, CronJob("tick")))!.AsObject();
         var uid = (string)cj["metadata"]!["uid"]!;
         var slot = AdvanceToNextSlot(Created(cj).AddSeconds(1));
+        await ResumeAsync(w, "tick");
         await WakeAsync(w, "tick");
 
         var expected = CronJobControllerGrain.JobName("tick", slot);
@@ -93,6 +100,7 @@ public sealed class CronJobControllerTests(ControllersClusterFixture fixture)
         var cj = JsonNode.Parse(await w.CreateAsync(CronJobs, CronJob("single", policy: "Forbid")))!.AsObject();
         var uid = (string)cj["metadata"]!["uid"]!;
         var first = AdvanceToNextSlot(Created(cj).AddSeconds(1));
+        await ResumeAsync(w, "single");
         await WakeAsync(w, "single");
         await Poll.UntilAsync(() => w.GetAsync(Jobs, CronJobControllerGrain.JobName("single", first)), j => j is not null, Deadline, "the first slot's job");
 
@@ -114,11 +122,16 @@ public sealed class CronJobControllerTests(ControllersClusterFixture fixture)
         var w = new Workloads(fixture.Grains);
         var cj = JsonNode.Parse(await w.CreateAsync(CronJobs, CronJob("history", successfulHistory: 1)))!.AsObject();
         var uid = (string)cj["metadata"]!["uid"]!;
-        var slot = Created(cj).AddSeconds(1);
+        var slot = AdvanceToNextSlot(Created(cj).AddSeconds(1));
+        await ResumeAsync(w, "history");
         var names = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            slot = AdvanceToNextSlot(slot);
+            if (i > 0)
+            {
+                slot = AdvanceToNextSlot(slot);
+            }
+
             await WakeAsync(w, "history");
             var name = CronJobControllerGrain.JobName("history", slot);
             names.Add(name);

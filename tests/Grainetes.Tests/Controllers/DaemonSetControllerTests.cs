@@ -19,6 +19,9 @@ public sealed class DaemonSetControllerTests(ControllersClusterFixture fixture)
         ["kind"] = "Node",
         ["metadata"] = new JsonObject { ["name"] = name, ["labels"] = new JsonObject(labels.Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value))) },
         ["spec"] = taints is null ? new JsonObject() : new JsonObject { ["taints"] = taints },
+
+        // A node not Ready counts as tainted not-ready:NoSchedule, which daemon pods do not tolerate.
+        ["status"] = new JsonObject { ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "True" }) },
     };
 
     private static JsonObject DaemonSet(string name, string pool) => new()
