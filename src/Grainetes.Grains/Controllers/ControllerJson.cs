@@ -43,9 +43,9 @@ internal static class ControllerJson
     public static bool IsControlledBy(JsonObject obj, string ownerUid) =>
         ControllerRef(obj) is { } owner && Str(owner["uid"]) == ownerUid;
 
-    public static JsonObject OwnerReference(string kind, string name, string uid) => new()
+    public static JsonObject OwnerReference(string kind, string name, string uid, string apiVersion = "apps/v1") => new()
     {
-        ["apiVersion"] = "apps/v1",
+        ["apiVersion"] = apiVersion,
         ["kind"] = kind,
         ["name"] = name,
         ["uid"] = uid,
@@ -97,6 +97,31 @@ internal static class ControllerJson
     /// <summary>Kubernetes' controller.IsPodActive: not finished and not being deleted.</summary>
     public static bool IsPodActive(JsonObject pod) =>
         !IsDeleting(pod) && Str(pod["status"]?["phase"]) is not ("Succeeded" or "Failed");
+
+    /// <summary>A merge patch setting the finalizers, conditional on the version read.</summary>
+    public static string FinalizersPatch(JsonObject obj, IEnumerable<string> finalizers)
+    {
+        var list = new JsonArray();
+        foreach (var f in finalizers)
+        {
+            list.Add(f);
+        }
+
+        return new JsonObject
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["resourceVersion"] = Str(obj["metadata"]?["resourceVersion"]),
+                ["finalizers"] = list.Count == 0 ? null : list,
+            },
+        }.ToJsonString();
+    }
+
+    public static IEnumerable<string> Finalizers(JsonObject obj) =>
+        (obj["metadata"]?["finalizers"] as JsonArray)?.Select(Str).OfType<string>() ?? [];
+
+    public static bool HasCondition(JsonObject obj, string type) =>
+        (obj["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().Any(c => Str(c["type"]) == type && Str(c["status"]) == "True") == true;
 
     public static int Restarts(JsonObject pod) =>
         (pod["status"]?["containerStatuses"] as JsonArray)?.OfType<JsonObject>().Sum(s => Int(s["restartCount"])) ?? 0;

@@ -8,7 +8,8 @@ using static Grainetes.Grains.Controllers.ControllerJson;
 namespace Grainetes.Grains.Controllers;
 
 /// <summary>
-/// The informers of kube-controller-manager for the workload controllers: one long-poll loop per kind
+/// The informers of kube-controller-manager for the workload controllers (ReplicaSet, Deployment, DaemonSet,
+/// Job, CronJob): one long-poll loop per kind
 /// follows its change log from activation on and wakes the controller grain of each changed object's
 /// owner. Nothing here is durable: a fresh activation starts at the current version and resyncs every
 /// controller, and the reminder brings the manager back (and resyncs) if its silo went away.
@@ -17,7 +18,7 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
 {
     private const string ReminderName = "resync";
     private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(10);
-    private static readonly string[] FollowedKinds = ["replicasets.apps", "deployments.apps", "pods", "services"];
+    private static readonly string[] FollowedKinds = ["replicasets.apps", "deployments.apps", "daemonsets.apps", "jobs.batch", "cronjobs.batch", "pods", "nodes", "services"];
 
     private readonly ILogger<ControllerManagerGrain> logger;
     private readonly CancellationTokenSource stopping = new();
@@ -116,10 +117,29 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
             {
                 GrainFactory.GetGrain<IEndpointsControllerGrain>(key).Reconcile().Ignore();
             }
+
+            await WakeAllDaemonSetsAsync();
+            foreach (var key in await GrainFactory.GetGrain<IResourceCollectionGrain>("jobs.batch").Names(null))
+            {
+                GrainFactory.GetGrain<IJobControllerGrain>(key).Reconcile().Ignore();
+            }
+
+            foreach (var key in await GrainFactory.GetGrain<IResourceCollectionGrain>("cronjobs.batch").Names(null))
+            {
+                GrainFactory.GetGrain<ICronJobControllerGrain>(key).Reconcile().Ignore();
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogResyncFailed(ex);
+        }
+    }
+
+    private async Task WakeAllDaemonSetsAsync()
+    {
+        foreach (var key in await GrainFactory.GetGrain<IResourceCollectionGrain>("daemonsets.apps").Names(null))
+        {
+            GrainFactory.GetGrain<IDaemonSetControllerGrain>(key).Reconcile().Ignore();
         }
     }
 
@@ -174,7 +194,21 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
         var replicaSets = new HashSet<string>(StringComparer.Ordinal);
         var deployments = new HashSet<string>(StringComparer.Ordinal);
         var services = new HashSet<string>(StringComparer.Ordinal);
+        var daemonSets = new HashSet<string>(StringComparer.Ordinal);
+        var jobs = new HashSet<string>(StringComparer.Ordinal);
+        var cronJobs = new HashSet<string>(StringComparer.Ordinal);
         var orphans = new List<JsonObject>();
+        if (kind == "nodes")
+        {
+            // A node joining, leaving or changing labels or taints may change where every DaemonSet runs.
+            if (changes.Count > 0)
+            {
+                await WakeAllDaemonSetsAsync();
+            }
+
+            return;
+        }
+
         foreach (var change in changes)
         {
             var obj = Parse(change.Json);
@@ -202,13 +236,35 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
                     serviceSelectors.Apply(change, obj);
                     services.Add(change.Namespace + "/" + change.Name);
                     break;
+                case "daemonsets.apps":
+                    daemonSets.Add(change.Namespace + "/" + change.Name);
+                    break;
+                case "jobs.batch":
+                    jobs.Add(change.Namespace + "/" + change.Name);
+                    if (controller is not null && Str(controller["kind"]) == "CronJob")
+                    {
+                        cronJobs.Add(ownerKey!);
+                    }
+
+                    break;
+                case "cronjobs.batch":
+                    cronJobs.Add(change.Namespace + "/" + change.Name);
+                    break;
                 case "pods":
                     services.UnionWith(serviceSelectors.ServicesFor(change, obj));
                     if (controller is not null)
                     {
-                        if (Str(controller["kind"]) == "ReplicaSet")
+                        switch (Str(controller["kind"]))
                         {
-                            replicaSets.Add(ownerKey!);
+                            case "ReplicaSet":
+                                replicaSets.Add(ownerKey!);
+                                break;
+                            case "DaemonSet":
+                                daemonSets.Add(ownerKey!);
+                                break;
+                            case "Job":
+                                jobs.Add(ownerKey!);
+                                break;
                         }
                     }
                     else if (change.Type != WatchEventType.Deleted && !IsDeleting(obj))
@@ -234,6 +290,21 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
         foreach (var key in deployments)
         {
             GrainFactory.GetGrain<IDeploymentControllerGrain>(key).Reconcile().Ignore();
+        }
+
+        foreach (var key in daemonSets)
+        {
+            GrainFactory.GetGrain<IDaemonSetControllerGrain>(key).Reconcile().Ignore();
+        }
+
+        foreach (var key in jobs)
+        {
+            GrainFactory.GetGrain<IJobControllerGrain>(key).Reconcile().Ignore();
+        }
+
+        foreach (var key in cronJobs)
+        {
+            GrainFactory.GetGrain<ICronJobControllerGrain>(key).Reconcile().Ignore();
         }
 
         foreach (var key in services)

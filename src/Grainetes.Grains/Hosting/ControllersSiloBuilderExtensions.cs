@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Grainetes.Grains.Hosting;
 
-/// <summary>Adds the workload controllers (ReplicaSet, Deployment) and the manager that routes changes to them.</summary>
+/// <summary>Adds the workload controllers (ReplicaSet, Deployment, DaemonSet, Job, CronJob) and the manager that routes changes to them.</summary>
 public static class ControllersSiloBuilderExtensions
 {
     /// <summary>
@@ -12,6 +12,7 @@ public static class ControllersSiloBuilderExtensions
     public static ISiloBuilder AddGrainetesControllers(this ISiloBuilder builder)
     {
         builder.Services.AddHostedService<ControllerManagerStarter>();
+        builder.Services.AddOptions<Grainetes.Grains.Controllers.CronJobControllerOptions>();
         return builder;
     }
 }

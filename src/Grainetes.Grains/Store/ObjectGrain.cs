@@ -401,6 +401,13 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 
     private void NotifyGarbageCollector(JsonObject obj, string policy)
     {
+        // The collector is a grain per namespace; a cluster-scoped owner (a node) has no namespace to key it by,
+        // and asking for a grain with an empty key throws after the delete has already committed.
+        if (key.Namespace.Length == 0)
+        {
+            return;
+        }
+
         if ((string?)obj["metadata"]?["uid"] is { } uid)
         {
             GrainFactory.GetGrain<IGarbageCollectorGrain>(key.Namespace).OwnerDeleted(key.Resource, key.Name, uid, policy).Ignore();

@@ -40,6 +40,31 @@ public static class ObjectDefaults
                 rsSpec["replicas"] ??= 1;
                 DefaultPodSpec(Obj(Obj(rsSpec, "template"), "spec"));
                 break;
+            case "daemonsets.apps":
+                var dsSpec = Obj(obj, "spec");
+                dsSpec["revisionHistoryLimit"] ??= 10;
+                var dsStrategy = Obj(dsSpec, "updateStrategy");
+                dsStrategy["type"] ??= "RollingUpdate";
+                if ((string?)dsStrategy["type"] == "RollingUpdate")
+                {
+                    var rolling = Obj(dsStrategy, "rollingUpdate");
+                    rolling["maxUnavailable"] ??= 1;
+                    rolling["maxSurge"] ??= 0;
+                }
+
+                DefaultPodSpec(Obj(Obj(dsSpec, "template"), "spec"));
+                break;
+            case "jobs.batch":
+                DefaultJob(obj);
+                break;
+            case "cronjobs.batch":
+                var cjSpec = Obj(obj, "spec");
+                cjSpec["concurrencyPolicy"] ??= "Allow";
+                cjSpec["suspend"] ??= false;
+                cjSpec["successfulJobsHistoryLimit"] ??= 3;
+                cjSpec["failedJobsHistoryLimit"] ??= 1;
+                DefaultPodSpec(Obj(Obj(Obj(Obj(cjSpec, "jobTemplate"), "spec"), "template"), "spec"));
+                break;
             case "services":
                 var svc = Obj(obj, "spec");
                 svc["type"] ??= "ClusterIP";
@@ -61,6 +86,47 @@ public static class ObjectDefaults
             case "secrets":
                 obj["type"] ??= "Opaque";
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Kubernetes' SetDefaults_Job plus the job strategy's generated selector: unless <c>manualSelector</c> is
+    /// set, pods are selected by the job's uid, so two jobs never claim each other's pods.
+    /// </summary>
+    private static void DefaultJob(JsonObject job)
+    {
+        var spec = Obj(job, "spec");
+        if (spec["completions"] is null && spec["parallelism"] is null)
+        {
+            spec["completions"] = 1;
+        }
+
+        spec["parallelism"] ??= 1;
+        spec["backoffLimit"] ??= 6;
+        spec["completionMode"] ??= "NonIndexed";
+        spec["suspend"] ??= false;
+        spec["podReplacementPolicy"] ??= "TerminatingOrFailed";
+        var template = Obj(spec, "template");
+        DefaultPodSpec(Obj(template, "spec"));
+
+        var meta = Obj(job, "metadata");
+        var uid = (string?)meta["uid"];
+        var manual = spec["manualSelector"] is JsonValue m && m.TryGetValue<bool>(out var b) && b;
+        if (!manual && spec["selector"] is null && !string.IsNullOrEmpty(uid))
+        {
+            var name = (string?)meta["name"] ?? "";
+            var labels = Obj(Obj(template, "metadata"), "labels");
+            labels["batch.kubernetes.io/controller-uid"] ??= uid;
+            labels["batch.kubernetes.io/job-name"] ??= name;
+            labels["controller-uid"] ??= uid;
+            labels["job-name"] ??= name;
+            spec["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["batch.kubernetes.io/controller-uid"] = uid } };
+        }
+
+        // batch/v1 defaults a job's labels to its template's.
+        if ((meta["labels"] as JsonObject)?.Count is null or 0 && template["metadata"]?["labels"] is JsonObject { Count: > 0 } templateLabels)
+        {
+            meta["labels"] = templateLabels.DeepClone();
         }
     }
 

@@ -44,6 +44,8 @@ internal static class PatchStrategies
         [("V1DeploymentSpec", "strategy")] = (null, "retainKeys"),
         [("V1DeploymentStatus", "conditions")] = ("type", "merge"),
         [("V1ReplicaSetStatus", "conditions")] = ("type", "merge"),
+        [("V1DaemonSetStatus", "conditions")] = ("type", "merge"),
+        [("V1JobStatus", "conditions")] = ("type", "merge"),
     }.ToFrozenDictionary();
 
     public static (string? MergeKey, string Strategy)? For(Type declaringType, string jsonName) =>

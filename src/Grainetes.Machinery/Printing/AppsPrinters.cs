@@ -4,7 +4,7 @@ using static Grainetes.Machinery.Printing.JsonRead;
 
 namespace Grainetes.Machinery.Printing;
 
-/// <summary>Rows of deployments and replica sets.</summary>
+/// <summary>Rows of deployments, replica sets and daemon sets.</summary>
 internal static class AppsPrinters
 {
     private static readonly TableColumn Containers = TableColumn.Text("Containers", "Names of each container in the template.", 1);
@@ -58,14 +58,42 @@ internal static class AppsPrinters
             .. TemplateCells(rs),
         ]);
 
-    private static JsonNode?[] TemplateCells(JsonObject workload)
+    public static KindPrinter DaemonSet { get; } = new(
+        [
+            TableColumn.NameColumn,
+            TableColumn.Integer("Desired", "The desired number of nodes that should be running the daemon pod."),
+            TableColumn.Integer("Current", "The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod."),
+            TableColumn.Integer("Ready", "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready."),
+            TableColumn.Integer("Up-to-date", "The total number of nodes that are running updated daemon pod"),
+            TableColumn.Integer("Available", "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)"),
+            TableColumn.Text("Node Selector", "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node."),
+            TableColumn.AgeColumn,
+            Containers,
+            Images,
+            Selector,
+        ],
+        (ds, now) =>
+        [
+            Str(ds, "metadata", "name"),
+            Int(ds, "status", "desiredNumberScheduled") ?? 0,
+            Int(ds, "status", "currentNumberScheduled") ?? 0,
+            Int(ds, "status", "numberReady") ?? 0,
+            Int(ds, "status", "updatedNumberScheduled") ?? 0,
+            Int(ds, "status", "numberAvailable") ?? 0,
+            LabelFormat.Map(Node(ds, "spec", "template", "spec", "nodeSelector")),
+            Age(ds, now),
+            .. TemplateCells(ds),
+        ]);
+
+    /// <summary>Containers, images and selector: the wide columns every pod-template workload shares.</summary>
+    public static JsonNode?[] TemplateCells(JsonObject workload, params string[] templateAt)
     {
-        var containers = Objects(workload, "spec", "template", "spec", "containers").ToList();
+        var containers = Objects(workload, [.. templateAt, "spec", "template", "spec", "containers"]).ToList();
         return
         [
             string.Join(",", containers.Select(c => Str(c, "name") ?? "")),
             string.Join(",", containers.Select(c => Str(c, "image") ?? "")),
-            LabelFormat.Selector(Node(workload, "spec", "selector")),
+            LabelFormat.Selector(Node(workload, [.. templateAt, "spec", "selector"])),
         ];
     }
 }

@@ -52,6 +52,9 @@ public sealed class ResourceRegistry
         yield return Core("Event", "events", typeof(Corev1Event), namespaced: true, shortNames: ["ev"]);
         yield return Apps("Deployment", "deployments", typeof(V1Deployment), shortNames: ["deploy"]);
         yield return Apps("ReplicaSet", "replicasets", typeof(V1ReplicaSet), shortNames: ["rs"]);
+        yield return Apps("DaemonSet", "daemonsets", typeof(V1DaemonSet), shortNames: ["ds"], hasScale: false);
+        yield return Batch("Job", "jobs", typeof(V1Job), shortNames: []);
+        yield return Batch("CronJob", "cronjobs", typeof(V1CronJob), shortNames: ["cj"]);
         yield return new ResourceType
         {
             Group = "coordination.k8s.io",
@@ -91,7 +94,7 @@ public sealed class ResourceRegistry
             TracksGeneration = hasStatus && kind != "Namespace",
         };
 
-    private static ResourceType Apps(string kind, string plural, Type model, string[] shortNames) => new()
+    private static ResourceType Apps(string kind, string plural, Type model, string[] shortNames, bool hasScale = true) => new()
     {
         Group = "apps",
         Version = "v1",
@@ -103,7 +106,22 @@ public sealed class ResourceRegistry
         ShortNames = shortNames,
         Categories = ["all"],
         HasStatus = true,
-        HasScale = true,
+        HasScale = hasScale,
+        TracksGeneration = true,
+    };
+
+    private static ResourceType Batch(string kind, string plural, Type model, string[] shortNames) => new()
+    {
+        Group = "batch",
+        Version = "v1",
+        Kind = kind,
+        Plural = plural,
+        Singular = kind.ToLowerInvariant(),
+        Namespaced = true,
+        ModelType = model,
+        ShortNames = shortNames,
+        Categories = ["all"],
+        HasStatus = true,
         TracksGeneration = true,
     };
 }

@@ -13,6 +13,10 @@ internal static class BuiltInRules
 
     private static readonly string[] RestartPolicies = ["Always", "Never", "OnFailure"];
     private static readonly string[] Protocols = ["SCTP", "TCP", "UDP"];
+    private static readonly string[] DaemonSetStrategies = ["OnDelete", "RollingUpdate"];
+    private static readonly string[] ConcurrencyPolicies = ["Allow", "Forbid", "Replace"];
+    private static readonly string[] CompletionModes = ["Indexed", "NonIndexed"];
+    private static readonly string[] CronDescriptors = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
     private static readonly string[] ServiceTypes = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"];
 
     public static void Pod(JsonObject obj, ValidationErrors errors) =>
@@ -21,6 +25,78 @@ internal static class BuiltInRules
     public static void Deployment(JsonObject obj, ValidationErrors errors) => Workload(obj, errors);
 
     public static void ReplicaSet(JsonObject obj, ValidationErrors errors) => Workload(obj, errors);
+
+    public static void DaemonSet(JsonObject obj, ValidationErrors errors)
+    {
+        Workload(obj, errors);
+        var strategy = obj["spec"]?["updateStrategy"];
+        if (strategy?["type"] is { } type && !DaemonSetStrategies.Contains(Json.String(type)))
+        {
+            errors.NotSupported("spec.updateStrategy.type", type, DaemonSetStrategies);
+        }
+    }
+
+    public static void Job(JsonObject obj, ValidationErrors errors)
+    {
+        if (obj["spec"] is not JsonObject spec)
+        {
+            errors.Required("spec");
+            return;
+        }
+
+        JobSpec(spec, "spec", errors, requireSelector: true);
+    }
+
+    public static void CronJob(JsonObject obj, ValidationErrors errors)
+    {
+        // The controller appends an 11-character slot suffix to make job names, which must stay within 63.
+        if (Json.String(obj["metadata"]?["name"]) is { Length: > 52 } name)
+        {
+            errors.Invalid("metadata.name", name, "must be no more than 52 characters");
+        }
+
+        if (obj["spec"] is not JsonObject spec)
+        {
+            errors.Required("spec");
+            return;
+        }
+
+        var schedule = Json.String(spec["schedule"]);
+        if (string.IsNullOrWhiteSpace(schedule))
+        {
+            errors.Required("spec.schedule");
+        }
+        else if (schedule.Contains("TZ=", StringComparison.Ordinal))
+        {
+            errors.Invalid("spec.schedule", schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead");
+        }
+        else if (!LooksLikeCron(schedule))
+        {
+            errors.Invalid("spec.schedule", schedule, "unparseable schedule: expected exactly 5 fields or a descriptor such as @hourly");
+        }
+
+        if (Json.String(spec["timeZone"]) is { } zone && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+        {
+            errors.Invalid("spec.timeZone", zone, "unknown time zone " + zone);
+        }
+
+        if (spec["concurrencyPolicy"] is { } policy && !ConcurrencyPolicies.Contains(Json.String(policy)))
+        {
+            errors.NotSupported("spec.concurrencyPolicy", policy, ConcurrencyPolicies);
+        }
+
+        NonNegative(spec["startingDeadlineSeconds"], "spec.startingDeadlineSeconds", errors);
+        NonNegative(spec["successfulJobsHistoryLimit"], "spec.successfulJobsHistoryLimit", errors);
+        NonNegative(spec["failedJobsHistoryLimit"], "spec.failedJobsHistoryLimit", errors);
+        if (spec["jobTemplate"]?["spec"] is not JsonObject jobSpec)
+        {
+            errors.Required("spec.jobTemplate.spec");
+            return;
+        }
+
+        // The selector of each job is generated when the controller creates it.
+        JobSpec(jobSpec, "spec.jobTemplate.spec", errors, requireSelector: false);
+    }
 
     /// <summary>
     /// A pod spec at <paramref name="path"/>; shared by pods and every template so the same mistake
@@ -152,6 +228,81 @@ internal static class BuiltInRules
                 foreach (var message in NameValidation.IsConfigMapKey(key)) errors.Invalid($"{bag}[{key}]", key, message);
             }
         }
+    }
+
+    private static void JobSpec(JsonObject spec, string path, ValidationErrors errors, bool requireSelector)
+    {
+        NonNegative(spec["parallelism"], $"{path}.parallelism", errors);
+        NonNegative(spec["completions"], $"{path}.completions", errors);
+        NonNegative(spec["backoffLimit"], $"{path}.backoffLimit", errors);
+        if (spec["activeDeadlineSeconds"] is { } deadline && Json.Integer(deadline) is not > 0)
+        {
+            errors.Invalid($"{path}.activeDeadlineSeconds", deadline, "must be greater than 0");
+        }
+
+        var mode = spec["completionMode"];
+        if (mode is not null && !CompletionModes.Contains(Json.String(mode)))
+        {
+            errors.NotSupported($"{path}.completionMode", mode, CompletionModes);
+        }
+        else if (Json.String(mode) == "Indexed" && Json.Integer(spec["completions"]) is null)
+        {
+            errors.Required($"{path}.completions", "when completion mode is Indexed");
+        }
+
+        var template = spec["template"] as JsonObject;
+        if (template is null)
+        {
+            errors.Required($"{path}.template");
+            return;
+        }
+
+        if (spec["selector"] is JsonObject selectorJson)
+        {
+            try
+            {
+                var selector = LabelSelector.FromJson(selectorJson);
+                var labels = LabelSelector.LabelsOf(template);
+                if (selector.IsEverything || !selector.Matches(labels))
+                {
+                    errors.InvalidFormatted($"{path}.template.metadata.labels", GoFormat.StringMap(labels), "`selector` does not match template `labels`");
+                }
+            }
+            catch (ApiException e)
+            {
+                errors.Invalid($"{path}.selector", selectorJson, e.Message);
+            }
+        }
+        else if (requireSelector)
+        {
+            errors.Required($"{path}.selector");
+        }
+
+        ObjectValidator.ValidateLabels(template["metadata"]?["labels"], $"{path}.template.metadata.labels", errors);
+
+        // A job's pods run to completion: Always would never let them finish.
+        PodSpec(template["spec"], $"{path}.template.spec", errors, ["OnFailure", "Never"]);
+    }
+
+    private static void NonNegative(JsonNode? node, string path, ValidationErrors errors)
+    {
+        if (node is not null && Json.Integer(node) is not >= 0)
+        {
+            errors.Invalid(path, node, "must be greater than or equal to 0");
+        }
+    }
+
+    /// <summary>A shape check only (five fields, or a descriptor); the controller parses the schedule itself.</summary>
+    private static bool LooksLikeCron(string schedule)
+    {
+        var trimmed = schedule.Trim();
+        if (trimmed.StartsWith('@'))
+        {
+            return CronDescriptors.Contains(trimmed.ToLowerInvariant());
+        }
+
+        var fields = trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return fields.Length == 5 && fields.All(f => f.All(c => char.IsAsciiLetterOrDigit(c) || c is '*' or '/' or ',' or '-' or '?'));
     }
 
     private static void Workload(JsonObject obj, ValidationErrors errors)

@@ -43,6 +43,9 @@ public sealed class ObjectValidator
             ["events"] = DefaultRule,
             ["deployments.apps"] = new(NameValidation.IsDns1123Subdomain, BuiltInRules.Deployment),
             ["replicasets.apps"] = new(NameValidation.IsDns1123Subdomain, BuiltInRules.ReplicaSet),
+            ["daemonsets.apps"] = new(NameValidation.IsDns1123Subdomain, BuiltInRules.DaemonSet),
+            ["jobs.batch"] = new(NameValidation.IsDns1123Subdomain, BuiltInRules.Job),
+            ["cronjobs.batch"] = new(NameValidation.IsDns1123Subdomain, BuiltInRules.CronJob),
             ["leases.coordination.k8s.io"] = DefaultRule,
             ["endpointslices.discovery.k8s.io"] = DefaultRule,
         };

@@ -1,8 +1,11 @@
 using Grainetes.Abstractions.Hosting;
+using Grainetes.Grains.Controllers;
 using Grainetes.Grains.Hosting;
 using Grainetes.Host.Azurite;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 
 namespace Grainetes.Tests.Controllers;
@@ -16,6 +19,9 @@ public sealed class ControllersClusterFixture : IAsyncLifetime
     public TestCluster Cluster { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.GrainFactory;
+
+    /// <summary>The CronJob controller's clock (only that controller's): tests move it from slot to slot.</summary>
+    public FakeTimeProvider CronClock => ((InProcessSiloHandle)Cluster.Primary!).SiloHost!.Services.GetRequiredService<FakeTimeProvider>();
 
     public async Task InitializeAsync()
     {
@@ -61,9 +67,14 @@ public sealed class ControllersClusterFixture : IAsyncLifetime
 
     private sealed class SiloConfigurator : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder) =>
+        public void Configure(ISiloBuilder siloBuilder)
+        {
             siloBuilder
                 .AddGrainetesGrains(o => o.ConnectionString = siloBuilder.Configuration["GrainetesTest:ConnectionString"]!)
                 .AddGrainetesControllers();
+            var cronClock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+            siloBuilder.Services.AddSingleton(cronClock);
+            siloBuilder.Services.Configure<CronJobControllerOptions>(o => o.Clock = cronClock);
+        }
     }
 }
