@@ -144,7 +144,9 @@ internal static class ControllerJson
             case JsonObject obj:
                 builder.Append('{');
                 var first = true;
-                foreach (var (key, value) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
+                // A null member is an absent one (Go clients send "creationTimestamp": null in templates):
+                // both must hash alike, or `kubectl rollout undo` would make a new ReplicaSet.
+                foreach (var (key, value) in obj.Where(p => p.Value is not null).OrderBy(p => p.Key, StringComparer.Ordinal))
                 {
                     if (!first)
                     {

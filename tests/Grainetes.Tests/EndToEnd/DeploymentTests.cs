@@ -62,6 +62,10 @@ public sealed class DeploymentTests(ClusterFixture cluster)
         (await kubectl.RunAsync($"rollout status deployment/web -n {ns} --timeout=120s", timeout: TimeSpan.FromSeconds(130))).EnsureSuccess();
         Assert.Equal("busybox:1.36", (await kubectl.RunAsync($"get deploy web -n {ns} -o jsonpath={{.spec.template.spec.containers[0].image}}")).EnsureSuccess().Stdout);
 
+        // Undo goes back to the first ReplicaSet rather than making a third one.
+        var replicaSets = (await kubectl.RunAsync($"get rs -n {ns} -o name")).EnsureSuccess().Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, replicaSets.Length);
+
         var described = (await kubectl.RunAsync($"describe deployment web -n {ns}")).EnsureSuccess().Stdout;
         Assert.Contains("ScalingReplicaSet", described);
         Assert.Matches(@"Available\s+True", described);
