@@ -1,10 +1,7 @@
-using Grainetes.Abstractions.Hosting;
 using Grainetes.Grains.Controllers;
 using Grainetes.Grains.Hosting;
-using Grainetes.Host.Azurite;
-using Microsoft.Extensions.Configuration;
+using Grainetes.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 
@@ -13,56 +10,23 @@ namespace Grainetes.Tests.Controllers;
 /// <summary>A TestingHost silo with the store and the workload controllers on a private, real Azurite. No kubelet runs.</summary>
 public sealed class ControllersClusterFixture : IAsyncLifetime
 {
-    private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), "grainetes-controllers-" + Guid.NewGuid().ToString("N")[..8]);
-    private AzuriteProcess? azurite;
+    private AzuriteTestCluster? host;
 
-    public TestCluster Cluster { get; private set; } = null!;
+    public TestCluster Cluster => host!.Cluster;
 
     public IGrainFactory Grains => Cluster.GrainFactory;
 
     /// <summary>The CronJob controller's clock (only that controller's): tests move it from slot to slot.</summary>
     public FakeTimeProvider CronClock => ((InProcessSiloHandle)Cluster.Primary!).SiloHost!.Services.GetRequiredService<FakeTimeProvider>();
 
-    public async Task InitializeAsync()
-    {
-        azurite = await AzuriteProcess.StartAsync(AzuriteInstallation.Locate().PackageDirectory, dataDirectory, 0, NullLogger.Instance);
-        var builder = new TestClusterBuilder(1);
-        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["GrainetesTest:ConnectionString"] = azurite.ConnectionString,
-        }));
-        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
-        builder.AddClientBuilderConfigurator<ClientConfigurator>();
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() => host = await AzuriteTestCluster.StartAsync<SiloConfigurator>("controllers");
 
     public async Task DisposeAsync()
     {
-        if (Cluster is not null)
+        if (host is not null)
         {
-            await Cluster.StopAllSilosAsync();
-            await Cluster.DisposeAsync();
+            await host.DisposeAsync();
         }
-        if (azurite is not null)
-        {
-            await azurite.DisposeAsync();
-        }
-
-        try
-        {
-            Directory.Delete(dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp folder left behind harms nothing.
-        }
-    }
-
-    private sealed class ClientConfigurator : IClientBuilderConfigurator
-    {
-        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
-            clientBuilder.Services.AddGrainetesSerialization();
     }
 
     private sealed class SiloConfigurator : ISiloConfigurator
@@ -70,7 +34,7 @@ public sealed class ControllersClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder siloBuilder)
         {
             siloBuilder
-                .AddGrainetesGrains(o => o.ConnectionString = siloBuilder.Configuration["GrainetesTest:ConnectionString"]!)
+                .AddGrainetesGrains(o => o.ConnectionString = siloBuilder.Configuration[AzuriteTestCluster.ConnectionStringKey]!)
                 .AddGrainetesControllers();
             var cronClock = new FakeTimeProvider(DateTimeOffset.UtcNow);
             siloBuilder.Services.AddSingleton(cronClock);

@@ -1,54 +1,29 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Grainetes.Abstractions.Controllers;
-using Grainetes.Abstractions.Hosting;
 using Grainetes.Abstractions.Store;
 using Grainetes.Grains.Controllers;
 using Grainetes.Grains.Hosting;
-using Grainetes.Host.Azurite;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
+using Grainetes.Tests.Infrastructure;
 using Orleans.TestingHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Grainetes.Tests.NodeAgent;
 
 /// <summary>The node lifecycle controller on a TestingHost with short timings: silent nodes are marked, tainted, emptied and recovered.</summary>
 public sealed class NodeLifecycleTests : IAsyncLifetime
 {
-    private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), "grainetes-lifecycle-" + Guid.NewGuid().ToString("N")[..8]);
-    private AzuriteProcess? azurite;
-    private TestCluster cluster = null!;
+    private AzuriteTestCluster? host;
 
-    private IGrainFactory Grains => cluster.GrainFactory;
+    private IGrainFactory Grains => host!.Grains;
 
-    public async Task InitializeAsync()
-    {
-        azurite = await AzuriteProcess.StartAsync(AzuriteInstallation.Locate().PackageDirectory, dataDirectory, 0, NullLogger.Instance);
-        var builder = new TestClusterBuilder(1);
-        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?> { ["GrainetesTest:ConnectionString"] = azurite.ConnectionString }));
-        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
-        builder.AddClientBuilderConfigurator<ClientConfigurator>();
-        cluster = builder.Build();
-        await cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() => host = await AzuriteTestCluster.StartAsync<SiloConfigurator>("lifecycle");
 
     public async Task DisposeAsync()
     {
-        await cluster.StopAllSilosAsync();
-        await cluster.DisposeAsync();
-        if (azurite is not null)
+        if (host is not null)
         {
-            await azurite.DisposeAsync();
-        }
-
-        try
-        {
-            Directory.Delete(dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp folder left behind harms nothing.
+            await host.DisposeAsync();
         }
     }
 
@@ -117,16 +92,11 @@ public sealed class NodeLifecycleTests : IAsyncLifetime
         }
     }
 
-    private sealed class ClientConfigurator : IClientBuilderConfigurator
-    {
-        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) => clientBuilder.Services.AddGrainetesSerialization();
-    }
-
     private sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder)
         {
-            siloBuilder.AddGrainetesGrains(o => o.ConnectionString = siloBuilder.Configuration["GrainetesTest:ConnectionString"]!);
+            siloBuilder.AddGrainetesGrains(o => o.ConnectionString = siloBuilder.Configuration[AzuriteTestCluster.ConnectionStringKey]!);
             siloBuilder.Services.Configure<NodeLifecycleOptions>(o =>
             {
                 o.NodeMonitorGracePeriod = TimeSpan.FromSeconds(2);

@@ -1,8 +1,5 @@
-using Grainetes.Abstractions.Hosting;
 using Grainetes.Grains.Hosting;
-using Grainetes.Host.Azurite;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
+using Grainetes.Tests.Infrastructure;
 using Orleans.TestingHost;
 
 namespace Grainetes.Tests.Scheduling;
@@ -13,55 +10,25 @@ namespace Grainetes.Tests.Scheduling;
 /// </summary>
 public sealed class SchedulerClusterFixture : IAsyncLifetime
 {
-    private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), "grainetes-scheduler-" + Guid.NewGuid().ToString("N")[..8]);
-    private AzuriteProcess? azurite;
+    private AzuriteTestCluster? host;
 
-    public TestCluster Cluster { get; private set; } = null!;
+    public TestCluster Cluster => host!.Cluster;
 
     public IGrainFactory Grains => Cluster.GrainFactory;
 
-    public async Task InitializeAsync()
-    {
-        azurite = await AzuriteProcess.StartAsync(AzuriteInstallation.Locate().PackageDirectory, dataDirectory, 0, NullLogger.Instance);
-        var builder = new TestClusterBuilder(2);
-        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["GrainetesTest:ConnectionString"] = azurite.ConnectionString,
-        }));
-        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
-        builder.AddClientBuilderConfigurator<ClientConfigurator>();
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() => host = await AzuriteTestCluster.StartAsync<SiloConfigurator>("scheduler", silos: 2);
 
     public async Task DisposeAsync()
     {
-        await Cluster.StopAllSilosAsync();
-        await Cluster.DisposeAsync();
-        if (azurite is not null)
+        if (host is not null)
         {
-            await azurite.DisposeAsync();
+            await host.DisposeAsync();
         }
-
-        try
-        {
-            Directory.Delete(dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp folder left behind harms nothing.
-        }
-    }
-
-    private sealed class ClientConfigurator : IClientBuilderConfigurator
-    {
-        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
-            clientBuilder.Services.AddGrainetesSerialization();
     }
 
     private sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder) =>
-            siloBuilder.AddGrainetesGrains(o => o.ConnectionString = siloBuilder.Configuration["GrainetesTest:ConnectionString"]!);
+            siloBuilder.AddGrainetesGrains(o => o.ConnectionString = siloBuilder.Configuration[AzuriteTestCluster.ConnectionStringKey]!);
     }
 }

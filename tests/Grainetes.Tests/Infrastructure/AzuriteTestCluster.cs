@@ -1,0 +1,68 @@
+using Grainetes.Abstractions.Hosting;
+using Grainetes.Host.Azurite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.TestingHost;
+
+namespace Grainetes.Tests.Infrastructure;
+
+/// <summary>
+/// An Orleans TestingHost cluster on its own real Azurite (fresh data directory, free port). What runs in the
+/// silos is the configurator's choice; it reads the storage account from <see cref="ConnectionStringKey"/>.
+/// </summary>
+public sealed class AzuriteTestCluster : IAsyncDisposable
+{
+    public const string ConnectionStringKey = "GrainetesTest:ConnectionString";
+
+    private readonly AzuriteProcess azurite;
+    private readonly string dataDirectory;
+
+    private AzuriteTestCluster(AzuriteProcess azurite, string dataDirectory, TestCluster cluster)
+    {
+        this.azurite = azurite;
+        this.dataDirectory = dataDirectory;
+        Cluster = cluster;
+    }
+
+    public TestCluster Cluster { get; }
+
+    public IGrainFactory Grains => Cluster.GrainFactory;
+
+    public static async Task<AzuriteTestCluster> StartAsync<TSiloConfigurator>(string name, short silos = 1)
+        where TSiloConfigurator : ISiloConfigurator, new()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"grainetes-{name}-{Guid.NewGuid().ToString("N")[..8]}");
+        var azurite = await AzuriteProcess.StartAsync(AzuriteInstallation.Locate().PackageDirectory, dataDirectory, 0, NullLogger.Instance);
+        var builder = new TestClusterBuilder(silos);
+        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [ConnectionStringKey] = azurite.ConnectionString,
+        }));
+        builder.AddSiloBuilderConfigurator<TSiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return new AzuriteTestCluster(azurite, dataDirectory, cluster);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        await azurite.DisposeAsync();
+        try
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind harms nothing.
+        }
+    }
+
+    private sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
+            clientBuilder.Services.AddGrainetesSerialization();
+    }
+}
