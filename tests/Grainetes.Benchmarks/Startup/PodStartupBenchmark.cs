@@ -246,9 +246,9 @@ public static class PodStartupBenchmark
                 }
             }
 
-            for (var wait = 0; wait < 30 && (await DockerAsync(["ps", "-aq", "--filter", "label=" + label]).ConfigureAwait(false)).Length > 0; wait++)
+            for (var wait = 0; wait < 150 && (await DockerAsync(["ps", "-aq", "--filter", "label=" + label]).ConfigureAwait(false)).Length > 0; wait++)
             {
-                await Task.Delay(1000).ConfigureAwait(false);
+                await Task.Delay(200).ConfigureAwait(false);
             }
         }
 
