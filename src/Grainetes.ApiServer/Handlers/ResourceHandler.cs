@@ -24,6 +24,7 @@ public sealed class ResourceHandler(
     UnknownFieldDetector unknownFields,
     TablePrinter tables,
     WatchHandler watches,
+    Security.TokenRequestHandler tokenRequests,
     TimeProvider time)
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.MethodInfo> decoders = new();
@@ -247,6 +248,11 @@ public sealed class ResourceHandler(
         if (type.Namespaced)
         {
             await RequireNamespaceAsync(request.Namespace!, forWrite: true);
+        }
+
+        if (type.StorageKey == "secrets")
+        {
+            await tokenRequests.FillSecretAsync(obj, request.Namespace!);
         }
 
         var json = await grains.GetGrain<IObjectGrain>(new ObjectKey(type.StorageKey, request.Namespace ?? "", name).GrainKey)

@@ -1,6 +1,7 @@
 using Grainetes.Abstractions.Health;
 using Grainetes.ApiServer.Handlers;
 using Grainetes.ApiServer.Http;
+using Grainetes.ApiServer.Security;
 using Grainetes.Machinery.Discovery;
 using Grainetes.Machinery.Errors;
 using Grainetes.Machinery.OpenApi;
@@ -35,6 +36,17 @@ public static class ApiServerExtensions
         services.TryAddSingleton<ResourceHandler>();
         services.TryAddSingleton<WatchHandler>();
         services.TryAddSingleton<DiscoveryHandler>();
+        services.AddOptions<ApiSecurityOptions>();
+        services.TryAddSingleton<ServiceAccountTokens>();
+        services.TryAddSingleton<RbacPolicySource>();
+        services.AddHostedService(sp => sp.GetRequiredService<RbacPolicySource>());
+        services.TryAddSingleton<ApiAuthorizer>();
+        services.TryAddSingleton<AccessReviewHandler>();
+        services.TryAddSingleton<TokenRequestHandler>();
+        // Tried in this order; the first that recognises the request's credential wins.
+        services.AddSingleton<IRequestAuthenticator, ClientCertificateAuthenticator>();
+        services.AddSingleton<IRequestAuthenticator, StaticTokenAuthenticator>();
+        services.AddSingleton<IRequestAuthenticator, ServiceAccountTokenAuthenticator>();
         services.TryAddSingleton(sp => new OpenApiDocuments(sp.GetRequiredService<ResourceRegistry>()));
         services.TryAddSingleton(sp => new DiscoveryDocuments(
             sp.GetRequiredService<ResourceRegistry>(),
@@ -43,6 +55,9 @@ public static class ApiServerExtensions
     }
 
     public static IApplicationBuilder UseGrainetesApiErrors(this IApplicationBuilder app) => app.UseMiddleware<ApiErrorMiddleware>();
+
+    /// <summary>Authentication (and authorization of non-resource paths); after <see cref="UseGrainetesApiErrors"/>, so refusals are <c>Status</c> answers.</summary>
+    public static IApplicationBuilder UseGrainetesApiSecurity(this IApplicationBuilder app) => app.UseMiddleware<AuthenticationMiddleware>();
 
     public static IEndpointRouteBuilder MapGrainetesApi(this IEndpointRouteBuilder endpoints)
     {
@@ -83,6 +98,7 @@ public static class ApiServerExtensions
 
     private static async Task ServeDiscoveryOr404Async(HttpContext context)
     {
+        await context.RequestServices.GetRequiredService<ApiAuthorizer>().AuthorizePathAsync(context);
         var handler = context.RequestServices.GetRequiredService<DiscoveryHandler>();
         if (!await handler.TryServeDiscoveryAsync(context, context.Request.Path.Value!.TrimEnd('/')))
         {
@@ -118,6 +134,11 @@ public static class ApiServerExtensions
             group = segments[0];
             version = segments[1];
             resourceSegments = segments[2..];
+            if (AccessReviewHandler.Handles(group) && resourceSegments.Count > 0)
+            {
+                await context.RequestServices.GetRequiredService<AccessReviewHandler>().HandleAsync(context, group, version, resourceSegments);
+                return;
+            }
         }
 
         if (resourceSegments.Count == 0)
@@ -135,6 +156,13 @@ public static class ApiServerExtensions
 
         var parser = context.RequestServices.GetRequiredService<ResourcePathParser>();
         var request = parser.Parse(group, version, resourceSegments)!;
+        await context.RequestServices.GetRequiredService<ApiAuthorizer>().AuthorizeResourceAsync(context, request);
+        if (request.Subresource == "token")
+        {
+            await context.RequestServices.GetRequiredService<TokenRequestHandler>().HandleAsync(context, request);
+            return;
+        }
+
         await context.RequestServices.GetRequiredService<ResourceHandler>().HandleAsync(context, request);
     }
 }

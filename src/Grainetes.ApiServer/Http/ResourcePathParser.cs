@@ -53,6 +53,7 @@ public sealed class ResourcePathParser(ResourceRegistry registry)
         "status" => type.HasStatus,
         "scale" => type.HasScale,
         "finalize" => type.StorageKey == "namespaces",
+        "token" => type.StorageKey == "serviceaccounts",
         "binding" or "log" or "eviction" => type.StorageKey == "pods",
         _ => false,
     };

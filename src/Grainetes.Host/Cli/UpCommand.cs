@@ -23,9 +23,11 @@ public static class UpCommand
         runtime.AcceptOnlyFromAmong("auto", "docker", "process");
         var grace = new Option<TimeSpan>("--node-monitor-grace-period") { Description = "How long a node may not renew its lease before it is unreachable", DefaultValueFactory = _ => TimeSpan.FromSeconds(40), CustomParser = ParseDuration };
         var eviction = new Option<TimeSpan>("--pod-eviction-timeout") { Description = "How long pods stay on an unreachable node before eviction", DefaultValueFactory = _ => TimeSpan.FromSeconds(300), CustomParser = ParseDuration };
+        var insecureHttp = new Option<bool>("--insecure-http") { Description = "Serve plain HTTP with no authentication, every client the admin (tests only)" };
+        var tokenAuthFile = new Option<string?>("--token-auth-file") { Description = "Static bearer tokens: CSV lines token,user,uid,\"group1,group2\"" };
         var command = new Command("up", "Bring up a single-host cluster and serve the API until Ctrl-C")
         {
-            home, apiPort, storage, siloPort, gatewayPort, otelConsole, nodeName, runtime, grace, eviction,
+            home, apiPort, storage, siloPort, gatewayPort, otelConsole, nodeName, runtime, grace, eviction, insecureHttp, tokenAuthFile,
         };
         command.SetAction((result, cancellationToken) => ClusterHost.RunAsync(
             new UpSettings
@@ -40,6 +42,8 @@ public static class UpCommand
                 Runtime = result.GetValue(runtime)!,
                 NodeMonitorGracePeriod = result.GetValue(grace),
                 PodEvictionTimeout = result.GetValue(eviction),
+                InsecureHttp = result.GetValue(insecureHttp),
+                TokenAuthFile = result.GetValue(tokenAuthFile) is { } tokens ? Path.GetFullPath(tokens) : null,
             },
             cancellationToken));
         return command;

@@ -27,4 +27,10 @@ public sealed record UpSettings
 
     /// <summary>The node this host registers as; null means the host name.</summary>
     public string? NodeName { get; init; }
+
+    /// <summary>Plain HTTP, no authentication: every client is the admin. For tests only.</summary>
+    public bool InsecureHttp { get; init; }
+
+    /// <summary>Kubernetes' <c>--token-auth-file</c>.</summary>
+    public string? TokenAuthFile { get; init; }
 }

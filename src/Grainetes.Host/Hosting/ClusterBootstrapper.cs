@@ -1,3 +1,4 @@
+using Grainetes.Machinery.Security;
 using System.Text.Json.Nodes;
 using Grainetes.Abstractions.Store;
 using Grainetes.Machinery.Errors;
@@ -13,31 +14,47 @@ public sealed partial class ClusterBootstrapper(IGrainFactory grains, ILogger<Cl
     {
         foreach (var name in SystemNamespaces)
         {
-            var grain = grains.GetGrain<IObjectGrain>(new ObjectKey("namespaces", "", name).GrainKey);
-            if (await grain.Get() is not null)
+            await EnsureAsync("namespaces", name, new JsonObject
             {
-                continue;
-            }
+                ["apiVersion"] = "v1",
+                ["kind"] = "Namespace",
+                ["metadata"] = new JsonObject { ["name"] = name },
+            });
+        }
 
-            try
-            {
-                await grain.Create(new JsonObject
-                {
-                    ["apiVersion"] = "v1",
-                    ["kind"] = "Namespace",
-                    ["metadata"] = new JsonObject { ["name"] = name },
-                }.ToJsonString(), WriteOptions.Default);
-                LogCreated(name);
-            }
-            catch (ApiException ex) when (ex.Code == 409)
-            {
-                // Another silo made it first.
-            }
+        // Kubernetes' RBAC bootstrap: the default roles exist before anyone but system:masters can do anything.
+        foreach (var role in BootstrapPolicy.ClusterRoles())
+        {
+            await EnsureAsync("clusterroles.rbac.authorization.k8s.io", (string)role["metadata"]!["name"]!, role);
+        }
+
+        foreach (var binding in BootstrapPolicy.ClusterRoleBindings())
+        {
+            await EnsureAsync("clusterrolebindings.rbac.authorization.k8s.io", (string)binding["metadata"]!["name"]!, binding);
+        }
+    }
+
+    private async Task EnsureAsync(string resource, string name, JsonObject obj)
+    {
+        var grain = grains.GetGrain<IObjectGrain>(new ObjectKey(resource, "", name).GrainKey);
+        if (await grain.Get() is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            await grain.Create(obj.ToJsonString(), WriteOptions.Default);
+            LogCreated(resource, name);
+        }
+        catch (ApiException ex) when (ex.Code == 409)
+        {
+            // Another silo made it first.
         }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Created namespace {Namespace}")]
-    private partial void LogCreated(string @namespace);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created {Resource} {Name}")]
+    private partial void LogCreated(string resource, string name);
 }

@@ -2,7 +2,12 @@ using System.Net;
 using Grainetes.ApiServer;
 using Grainetes.ApiServer.Hosting;
 using Grainetes.Grains.Hosting;
+using Grainetes.ApiServer.Security;
 using Grainetes.Host.Cli;
+using Grainetes.Host.Kubeconfig;
+using Grainetes.Host.Security;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Grainetes.Host.Telemetry;
 using Grainetes.NodeAgent.Hosting;
 using Grainetes.NodeAgent.Runtime;
@@ -21,8 +26,9 @@ public static class ClusterHost
         var app = Build(settings, storage.ConnectionString);
         await app.StartAsync(cancellationToken);
         var kubeconfig = Path.Combine(settings.Home, "kubeconfig");
-        await new Kubeconfig.KubeconfigWriter().WriteAsync(kubeconfig, new Uri($"http://127.0.0.1:{settings.ApiPort}"), cancellationToken: cancellationToken);
-        Console.WriteLine($"Grainetes is ready: API http://127.0.0.1:{settings.ApiPort}, kubeconfig {kubeconfig}");
+        var server = new Uri($"{(settings.InsecureHttp ? "http" : "https")}://127.0.0.1:{settings.ApiPort}");
+        await new Kubeconfig.KubeconfigWriter().WriteAsync(kubeconfig, server, AdminCredentials(app.Services.GetService<ClusterPki>()), cancellationToken);
+        Console.WriteLine($"Grainetes is ready: API {server.ToString().TrimEnd('/')}, kubeconfig {kubeconfig}");
         Console.WriteLine($"  export KUBECONFIG={kubeconfig}");
         await app.WaitForShutdownAsync(CancellationToken.None);
         await app.DisposeAsync();
@@ -40,9 +46,28 @@ public static class ClusterHost
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Azure", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        var pki = settings.InsecureHttp ? null : ClusterPki.LoadOrCreate(settings.Home, ServingNames(identity), ServingAddresses(identity), TimeProvider.System);
+        if (pki is not null)
+        {
+            builder.Services.AddSingleton(pki);
+        }
+
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, settings.ApiPort);
+            k.Listen(IPAddress.Loopback, settings.ApiPort, listen =>
+            {
+                if (pki is not null)
+                {
+                    listen.UseHttps(new HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificate = pki.LoadServingCertificate(),
+                        // Any certificate is let through the handshake; the authenticator checks it against the CA,
+                        // so a bad one is a 401 Status rather than a dropped connection.
+                        ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                        ClientCertificateValidation = (_, _, _) => true,
+                    });
+                }
+            });
             k.Limits.MaxRequestBodySize = 4 * 1024 * 1024;
         });
         builder.UseOrleans(silo =>
@@ -73,6 +98,14 @@ public static class ClusterHost
             process => process.RootDirectory = Path.Combine(settings.Home, "process-runtime"));
         builder.Services.Configure<ApiServerOptions>(builder.Configuration.GetSection(ApiServerOptions.SectionName));
         builder.Services.AddGrainetesApiServer(o => o.AdvertisedAddress = $"127.0.0.1:{settings.ApiPort}");
+        builder.Services.Configure<ApiSecurityOptions>(builder.Configuration.GetSection(ApiSecurityOptions.SectionName));
+        builder.Services.Configure<ApiSecurityOptions>(o =>
+        {
+            o.Insecure = settings.InsecureHttp;
+            o.TokenAuthFile = settings.TokenAuthFile ?? o.TokenAuthFile;
+            o.ClientCaFile = pki?.CaCertificateFile;
+            o.ServiceAccountKeyFile = pki?.ServiceAccountKeyFile;
+        });
         builder.Services.AddHostedService<ClusterBootstrapper>();
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -89,8 +122,31 @@ public static class ClusterHost
         var app = builder.Build();
 
         app.UseGrainetesApiErrors();
+        app.UseGrainetesApiSecurity();
         app.MapGrainetesApi();
         return app;
+    }
+
+    private static KubeconfigCredentials? AdminCredentials(ClusterPki? pki) => pki is null ? null : new KubeconfigCredentials
+    {
+        CertificateAuthorityPem = File.ReadAllText(pki.CaCertificateFile),
+        ClientCertificatePem = File.ReadAllText(pki.AdminCertificateFile),
+        ClientKeyPem = File.ReadAllText(pki.AdminKeyFile),
+    };
+
+    private static string[] ServingNames(NodeIdentity identity) =>
+        new[] { "localhost", Environment.MachineName, identity.Name, "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local" }
+            .Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+
+    private static IPAddress[] ServingAddresses(NodeIdentity identity)
+    {
+        var addresses = new List<IPAddress> { IPAddress.Loopback, IPAddress.IPv6Loopback };
+        if (IPAddress.TryParse(identity.HostIP, out var host) && !addresses.Contains(host))
+        {
+            addresses.Add(host);
+        }
+
+        return addresses.ToArray();
     }
 
     /// <summary>Node name plus a digest of the home directory: stable across restarts of this host, unique per cluster on one daemon.</summary>

@@ -13,13 +13,11 @@ public sealed class KubeconfigWriter
     public const string ContextName = "grainetes";
     public const string UserName = "admin";
 
-    /// <summary>Written until the API server authenticates; clients send it and the server ignores it.</summary>
-    public const string PlaceholderToken = "grainetes-admin-placeholder";
-
     /// <summary>The kubeconfig for an API server on <paramref name="server"/>.</summary>
-    public static K8SConfiguration Build(Uri server, string? token = null)
+    public static K8SConfiguration Build(Uri server, KubeconfigCredentials? credentials = null)
     {
         ArgumentNullException.ThrowIfNull(server);
+        credentials ??= new KubeconfigCredentials();
         return new K8SConfiguration
         {
             ApiVersion = "v1",
@@ -30,7 +28,11 @@ public sealed class KubeconfigWriter
                 new Cluster
                 {
                     Name = ClusterName,
-                    ClusterEndpoint = new ClusterEndpoint { Server = server.ToString().TrimEnd('/') },
+                    ClusterEndpoint = new ClusterEndpoint
+                    {
+                        Server = server.ToString().TrimEnd('/'),
+                        CertificateAuthorityData = Base64(credentials.CertificateAuthorityPem),
+                    },
                 },
             ],
             Users =
@@ -38,7 +40,12 @@ public sealed class KubeconfigWriter
                 new User
                 {
                     Name = UserName,
-                    UserCredentials = new UserCredentials { Token = token ?? PlaceholderToken },
+                    UserCredentials = new UserCredentials
+                    {
+                        Token = credentials.Token,
+                        ClientCertificateData = Base64(credentials.ClientCertificatePem),
+                        ClientKeyData = Base64(credentials.ClientKeyPem),
+                    },
                 },
             ],
             Contexts =
@@ -53,21 +60,21 @@ public sealed class KubeconfigWriter
     }
 
     /// <summary>The kubeconfig as YAML, ending in a newline like files kubectl writes.</summary>
-    public static string ToYaml(Uri server, string? token = null) =>
-        KubernetesYaml.Serialize(Build(server, token)).TrimEnd('\n') + "\n";
+    public static string ToYaml(Uri server, KubeconfigCredentials? credentials = null) =>
+        KubernetesYaml.Serialize(Build(server, credentials)).TrimEnd('\n') + "\n";
 
     /// <summary>
     /// Writes the kubeconfig for <c>http://127.0.0.1:<paramref name="apiPort"/></c> to <paramref name="path"/>,
     /// creating its directory.
     /// </summary>
-    public Task WriteAsync(string path, int apiPort, string? token = null, CancellationToken cancellationToken = default) =>
-        WriteAsync(path, new Uri($"http://127.0.0.1:{apiPort}"), token, cancellationToken);
+    public Task WriteAsync(string path, int apiPort, KubeconfigCredentials? credentials = null, CancellationToken cancellationToken = default) =>
+        WriteAsync(path, new Uri($"http://127.0.0.1:{apiPort}"), credentials, cancellationToken);
 
     /// <summary>
     /// Writes the kubeconfig for <paramref name="server"/> to <paramref name="path"/>, creating its directory. The file
     /// is replaced atomically (a client never reads half of it) and readable by its owner only, since it holds a token.
     /// </summary>
-    public async Task WriteAsync(string path, Uri server, string? token = null, CancellationToken cancellationToken = default)
+    public async Task WriteAsync(string path, Uri server, KubeconfigCredentials? credentials = null, CancellationToken cancellationToken = default)
     {
         var fullPath = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(fullPath)
@@ -90,7 +97,7 @@ public sealed class KubeconfigWriter
 
             await using (var writer = new StreamWriter(temporary, options))
             {
-                await writer.WriteAsync(ToYaml(server, token).AsMemory(), cancellationToken).ConfigureAwait(false);
+                await writer.WriteAsync(ToYaml(server, credentials).AsMemory(), cancellationToken).ConfigureAwait(false);
             }
 
             File.Move(temporary, fullPath, overwrite: true);
@@ -103,4 +110,6 @@ public sealed class KubeconfigWriter
             }
         }
     }
+
+    private static string? Base64(string? pem) => pem is null ? null : Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(pem));
 }

@@ -23,6 +23,8 @@ internal static class KindPrinters
         ("batch", "CronJob") => BatchPrinters.CronJob,
         ("coordination.k8s.io", "Lease") => ConfigPrinters.Lease,
         ("discovery.k8s.io", "EndpointSlice") => EndpointSlicePrinter.Printer,
+        ("rbac.authorization.k8s.io", "Role" or "ClusterRole") => RbacPrinters.Role,
+        ("rbac.authorization.k8s.io", "RoleBinding" or "ClusterRoleBinding") => RbacPrinters.Binding,
         _ => ConfigPrinters.Default,
     };
 }

@@ -1395,6 +1395,61 @@ public static partial class KubernetesProtoSchema
             IntOrString(1, "port"),
             Str(2, "host", OmitZero)
         ),
+        M("SelfSubjectAccessReview",
+            Msg(1, "metadata", "ObjectMeta"),
+            Msg(2, "spec", "SelfSubjectAccessReviewSpec"),
+            Msg(3, "status", "SubjectAccessReviewStatus")
+        ),
+        M("SelfSubjectAccessReviewSpec",
+            Msg(1, "resourceAttributes", "ResourceAttributes"),
+            Msg(2, "nonResourceAttributes", "NonResourceAttributes")
+        ),
+        M("SubjectAccessReview",
+            Msg(1, "metadata", "ObjectMeta"),
+            Msg(2, "spec", "SubjectAccessReviewSpec"),
+            Msg(3, "status", "SubjectAccessReviewStatus")
+        ),
+        M("LocalSubjectAccessReview",
+            Msg(1, "metadata", "ObjectMeta"),
+            Msg(2, "spec", "SubjectAccessReviewSpec"),
+            Msg(3, "status", "SubjectAccessReviewStatus")
+        ),
+        M("SubjectAccessReviewSpec",
+            Msg(1, "resourceAttributes", "ResourceAttributes"),
+            Msg(2, "nonResourceAttributes", "NonResourceAttributes"),
+            Str(3, "user"),
+            Str(4, "groups", Repeated),
+            Str(6, "uid")
+        ),
+        M("ResourceAttributes",
+            Str(1, "namespace"),
+            Str(2, "verb"),
+            Str(3, "group"),
+            Str(4, "version"),
+            Str(5, "resource"),
+            Str(6, "subresource"),
+            Str(7, "name")
+        ),
+        M("NonResourceAttributes",
+            Str(1, "path"),
+            Str(2, "verb")
+        ),
+        M("SubjectAccessReviewStatus",
+            Bool(1, "allowed"),
+            Bool(4, "denied"),
+            Str(2, "reason"),
+            Str(3, "evaluationError")
+        ),
+        M("SelfSubjectRulesReview",
+            Msg(1, "metadata", "ObjectMeta"),
+            Msg(2, "spec", "SelfSubjectRulesReviewSpec")
+        ),
+        M("SelfSubjectRulesReviewSpec",
+            Str(1, "namespace")
+        ),
+        M("SelfSubjectReview",
+            Msg(1, "metadata", "ObjectMeta")
+        ),
         M("TokenRequest",
             Msg(1, "metadata", "ObjectMeta"),
             Msg(2, "spec", "TokenRequestSpec"),

@@ -47,6 +47,11 @@ public static partial class KubernetesProtoSchema
             [("networking.k8s.io/v1", "NetworkPolicy")] = "NetworkPolicy",
             [("policy/v1", "PodDisruptionBudget")] = "PodDisruptionBudget",
             [("authentication.k8s.io/v1", "TokenRequest")] = "TokenRequest",
+            [("authentication.k8s.io/v1", "SelfSubjectReview")] = "SelfSubjectReview",
+            [("authorization.k8s.io/v1", "SelfSubjectAccessReview")] = "SelfSubjectAccessReview",
+            [("authorization.k8s.io/v1", "SelfSubjectRulesReview")] = "SelfSubjectRulesReview",
+            [("authorization.k8s.io/v1", "SubjectAccessReview")] = "SubjectAccessReview",
+            [("authorization.k8s.io/v1", "LocalSubjectAccessReview")] = "LocalSubjectAccessReview",
         }.ToFrozenDictionary();
 
     /// <summary>Every message in the table, by name (names are unique across the packages covered).</summary>

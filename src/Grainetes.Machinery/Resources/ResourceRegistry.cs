@@ -75,7 +75,22 @@ public sealed class ResourceRegistry
             Namespaced = true,
             ModelType = typeof(V1EndpointSlice),
         };
+        yield return Rbac("Role", "roles", typeof(V1Role), namespaced: true);
+        yield return Rbac("ClusterRole", "clusterroles", typeof(V1ClusterRole), namespaced: false);
+        yield return Rbac("RoleBinding", "rolebindings", typeof(V1RoleBinding), namespaced: true);
+        yield return Rbac("ClusterRoleBinding", "clusterrolebindings", typeof(V1ClusterRoleBinding), namespaced: false);
     }
+
+    private static ResourceType Rbac(string kind, string plural, Type model, bool namespaced) => new()
+    {
+        Group = "rbac.authorization.k8s.io",
+        Version = "v1",
+        Kind = kind,
+        Plural = plural,
+        Singular = kind.ToLowerInvariant(),
+        Namespaced = namespaced,
+        ModelType = model,
+    };
 
     private static ResourceType Core(
         string kind, string plural, Type model, bool namespaced, string[]? shortNames = null,

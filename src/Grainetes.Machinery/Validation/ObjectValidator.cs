@@ -48,6 +48,12 @@ public sealed class ObjectValidator
             ["cronjobs.batch"] = new(NameValidation.IsDns1123Subdomain, BuiltInRules.CronJob),
             ["leases.coordination.k8s.io"] = DefaultRule,
             ["endpointslices.discovery.k8s.io"] = DefaultRule,
+
+            // RBAC names such as "system:discovery" only have to be valid path segments, as in Kubernetes.
+            ["roles.rbac.authorization.k8s.io"] = new(NameValidation.IsValidPathSegmentName),
+            ["clusterroles.rbac.authorization.k8s.io"] = new(NameValidation.IsValidPathSegmentName),
+            ["rolebindings.rbac.authorization.k8s.io"] = new(NameValidation.IsValidPathSegmentName),
+            ["clusterrolebindings.rbac.authorization.k8s.io"] = new(NameValidation.IsValidPathSegmentName),
         };
         foreach (var (key, rule) in extraRules ?? new Dictionary<string, KindRule>()) rules[key] = rule;
     }
