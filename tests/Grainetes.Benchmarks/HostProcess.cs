@@ -29,7 +29,7 @@ public sealed class HostProcess : IAsyncDisposable
         info.Environment["Logging__LogLevel__Orleans.Runtime.Silo"] = "Information";
         foreach (var arg in new[]
         {
-            hostDll, "up", "--home", home,
+            hostDll, "up", "--insecure-http", "--home", home,
             "--api-port", apiPort.ToString(CultureInfo.InvariantCulture),
             "--storage", storage,
             "--silo-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),

@@ -36,6 +36,9 @@ public sealed class ClusterPki
 
     public string ServiceAccountKeyFile => Path.Combine(Directory, "sa.key");
 
+    /// <summary>The files under <paramref name="home"/>/pki as they are, without making anything (for issuing client certificates).</summary>
+    public static ClusterPki Open(string home) => new(Path.Combine(home, "pki"));
+
     /// <summary>Loads what exists under <paramref name="home"/>/pki and makes what is missing or stale.</summary>
     public static ClusterPki LoadOrCreate(string home, IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> addresses, TimeProvider time)
     {

@@ -11,10 +11,11 @@ internal sealed class ClusterProcess : IAsyncDisposable
     private readonly StringBuilder output = new();
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ClusterProcess(string home, int apiPort, string storage, string[] extraArguments)
+    private ClusterProcess(string home, int apiPort, string storage, bool secure, string[] extraArguments)
     {
         Home = home;
         ApiPort = apiPort;
+        Secure = secure;
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -26,7 +27,7 @@ internal sealed class ClusterProcess : IAsyncDisposable
             RepositoryPaths.HostDll, "up", "--home", home, "--api-port", apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--storage", storage, "--silo-port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--gateway-port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }.Concat(extraArguments))
+        }.Concat(secure ? [] : ["--insecure-http"]).Concat(extraArguments))
         {
             info.ArgumentList.Add(arg);
         }
@@ -39,11 +40,14 @@ internal sealed class ClusterProcess : IAsyncDisposable
 
     public string Home { get; }
 
+    /// <summary>Whether the host serves HTTPS with authentication (otherwise plain HTTP, every client the admin).</summary>
+    public bool Secure { get; }
+
     public int ApiPort { get; }
 
     public string Kubeconfig => Path.Combine(Home, "kubeconfig");
 
-    public Uri ApiAddress => new($"http://127.0.0.1:{ApiPort}");
+    public Uri ApiAddress => new($"{(Secure ? "https" : "http")}://127.0.0.1:{ApiPort}");
 
     public string Output
     {
@@ -56,9 +60,17 @@ internal sealed class ClusterProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ClusterProcess> StartAsync(string home, int apiPort, string storage, params string[] extraArguments)
+    /// <summary>A host on plain HTTP (<c>--insecure-http</c>): what most tests need, since they test other things than security.</summary>
+    public static Task<ClusterProcess> StartAsync(string home, int apiPort, string storage, params string[] extraArguments) =>
+        StartAsync(home, apiPort, storage, secure: false, extraArguments);
+
+    /// <summary>A host as users run it: HTTPS, a cluster CA, authentication and RBAC.</summary>
+    public static Task<ClusterProcess> StartSecureAsync(string home, int apiPort, string storage, params string[] extraArguments) =>
+        StartAsync(home, apiPort, storage, secure: true, extraArguments);
+
+    private static async Task<ClusterProcess> StartAsync(string home, int apiPort, string storage, bool secure, string[] extraArguments)
     {
-        var cluster = new ClusterProcess(home, apiPort, storage, extraArguments);
+        var cluster = new ClusterProcess(home, apiPort, storage, secure, extraArguments);
         cluster.process.Start();
         cluster.process.BeginOutputReadLine();
         cluster.process.BeginErrorReadLine();
