@@ -22,6 +22,7 @@ public static class GrainetesSiloBuilderExtensions
         builder.Services.TryAddSingleton(ResourceRegistry.BuiltIn);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton(new Grainetes.Machinery.Validation.ObjectValidator());
+        builder.Services.TryAddSingleton<StoredValueProtector>();
         builder.Services.TryAddSingleton<ChangeLogStore>();
         builder.Services.TryAddSingleton<Grainetes.Grains.Events.EventRecorder>();
         builder.Services.AddOptions<Grainetes.Grains.Controllers.NodeLifecycleOptions>();

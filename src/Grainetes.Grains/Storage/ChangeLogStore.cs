@@ -30,8 +30,11 @@ public sealed class ChangeLogStore
     private readonly SemaphoreSlim init = new(1, 1);
     private volatile bool initialized;
 
-    public ChangeLogStore(IOptions<StoreOptions> options)
+    private readonly StoredValueProtector protector;
+
+    public ChangeLogStore(IOptions<StoreOptions> options, StoredValueProtector protector)
     {
+        this.protector = protector;
         var o = options.Value;
         service = new TableServiceClient(o.ConnectionString);
         log = service.GetTableClient(o.TablePrefix + "Log");
@@ -228,7 +231,7 @@ public sealed class ChangeLogStore
 
     private static string Pad(long version) => version.ToString("D19", CultureInfo.InvariantCulture);
 
-    private static TableEntity ToLogEntity(string kind, ChangeEvent e)
+    private TableEntity ToLogEntity(string kind, ChangeEvent e)
     {
         var entity = new TableEntity(kind, Pad(e.ResourceVersion))
         {
@@ -236,21 +239,21 @@ public sealed class ChangeLogStore
             ["Ns"] = e.Namespace,
             ["Name"] = e.Name,
         };
-        WriteJson(entity, e.Json);
+        WriteJson(entity, protector.Protect(kind, e.Json)!);
         return entity;
     }
 
-    private static ChangeEvent FromLogEntity(TableEntity e) => new(
+    private ChangeEvent FromLogEntity(TableEntity e) => new(
         long.Parse(e.RowKey, CultureInfo.InvariantCulture),
         (WatchEventType)(e.GetInt32("Type") ?? 0),
         e.GetString("Ns") ?? "",
         e.GetString("Name") ?? "",
         ReadJson(e));
 
-    private static TableEntity ToIndexEntity(string partition, ChangeEvent e)
+    private TableEntity ToIndexEntity(string partition, ChangeEvent e)
     {
         var entity = new TableEntity(partition, e.Name) { ["Rv"] = e.ResourceVersion };
-        WriteJson(entity, e.Json);
+        WriteJson(entity, protector.Protect(partition[..partition.IndexOf('|', StringComparison.Ordinal)], e.Json)!);
         return entity;
     }
 
@@ -264,7 +267,9 @@ public sealed class ChangeLogStore
         }
     }
 
-    private static string ReadJson(TableEntity entity)
+    private string ReadJson(TableEntity entity) => protector.Unprotect(ReadStoredJson(entity))!;
+
+    private static string ReadStoredJson(TableEntity entity)
     {
         var chunks = entity.GetInt32("Chunks") ?? 0;
         if (chunks == 1)

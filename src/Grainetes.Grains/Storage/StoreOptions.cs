@@ -22,4 +22,10 @@ public sealed class StoreOptions
 
     /// <summary>How long a list snapshot behind a continue token is kept.</summary>
     public TimeSpan ContinueTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Base64 of the 32-byte AES key that seals Secrets at rest; empty stores them in the clear. Every silo of a
+    /// cluster needs the same key.
+    /// </summary>
+    public string? SecretsEncryptionKey { get; set; }
 }

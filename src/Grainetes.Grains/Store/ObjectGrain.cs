@@ -1,3 +1,4 @@
+using Grainetes.Grains.Storage;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Grainetes.Abstractions.Controllers;
@@ -22,6 +23,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
     private static readonly TimeSpan LeaseRenewalPersistInterval = TimeSpan.FromSeconds(60);
 
     private readonly IPersistentState<StoredObjectState> state;
+    private readonly StoredValueProtector protector;
     private readonly ResourceRegistry registry;
     private readonly ObjectValidator validator;
     private readonly TimeProvider time;
@@ -42,9 +44,11 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         ObjectValidator validator,
         TimeProvider time,
         IEnumerable<IObjectAdmission> admissions,
+        StoredValueProtector protector,
         ILogger<ObjectGrain> logger)
     {
         this.state = state;
+        this.protector = protector;
         allAdmissions = admissions;
         this.registry = registry;
         this.validator = validator;
@@ -58,8 +62,8 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         type = registry.Get(key.Resource);
         collection = GrainFactory.GetGrain<IResourceCollectionGrain>(key.Resource);
         admissions = allAdmissions.Where(a => a.Handles(key.Resource)).ToArray();
-        current = state.State.Json is { } json ? JsonNode.Parse(json)!.AsObject() : null;
-        currentJson = state.State.Json;
+        currentJson = protector.Unprotect(state.State.Json);
+        current = currentJson is { } json ? JsonNode.Parse(json)!.AsObject() : null;
 
         // A silo that died between this object's write and its log entry leaves the two apart; the
         // stored object is the truth, so log it again (with a new version) or log its deletion.
@@ -343,7 +347,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         SetVersion(obj, rv);
         var json = obj.ToJsonString();
         var previous = (state.State.Json, state.State.ResourceVersion);
-        state.State.Json = json;
+        state.State.Json = protector.Protect(key.Resource, json);
         state.State.ResourceVersion = rv;
         try
         {

@@ -79,7 +79,12 @@ public static class ClusterHost
                 o.ServiceId = settings.ClusterId;
             });
             silo.AddActivityPropagation();
-            silo.AddGrainetesGrains(o => o.ConnectionString = connectionString);
+            var secretsKey = SecretsEncryptionKey.LoadOrCreate(settings.Home, builder.Configuration["Store:SecretsEncryptionKey"]);
+            silo.AddGrainetesGrains(o =>
+            {
+                o.ConnectionString = connectionString;
+                o.SecretsEncryptionKey = secretsKey;
+            });
             silo.AddGrainetesScheduler();
             silo.AddGrainetesControllers();
             silo.AddGrainetesNodeAgent(o =>

@@ -19,6 +19,8 @@ public sealed class SecureClusterFixture : IAsyncLifetime
 
     public string Root => root;
 
+    public string StorageConnectionString => azurite?.ConnectionString ?? throw new InvalidOperationException("Azurite is not running");
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(root);

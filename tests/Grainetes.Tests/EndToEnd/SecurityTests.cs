@@ -164,6 +164,37 @@ public sealed class SecurityTests(SecureClusterFixture cluster) : IClassFixture<
         Assert.Contains("cannot impersonate", (await alice.RunAsync($"-n {ns} get pods --as=dave")).Stderr);
     }
 
+    [Fact]
+    public async Task SecretsAreSealedInEveryTableYetReadBackInTheClear()
+    {
+        var ns = await NewNamespaceAsync();
+        var marker = "s3cr3t-" + Guid.NewGuid().ToString("N");
+        (await cluster.Admin.RunAsync($"-n {ns} create secret generic sealed --from-literal=password={marker}")).EnsureSuccess();
+        (await cluster.Admin.RunAsync($"-n {ns} create configmap open --from-literal=value={marker}")).EnsureSuccess();
+        var read = JsonNode.Parse((await cluster.Admin.RunAsync($"-n {ns} get secret sealed -o json")).EnsureSuccess().Stdout)!;
+        Assert.Equal(marker, System.Text.Encoding.UTF8.GetString(Convert.FromBase64String((string)read["data"]!["password"]!)));
+
+        var encoded = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(marker));
+        var service = new Azure.Data.Tables.TableServiceClient(cluster.StorageConnectionString);
+        var rowsNamingTheSecret = 0;
+        var configMapRows = 0;
+        await foreach (var table in service.QueryAsync())
+        {
+            await foreach (var row in service.GetTableClient(table.Name).QueryAsync<Azure.Data.Tables.TableEntity>())
+            {
+                var text = string.Join("\n", ((IDictionary<string, object>)row).Values.Select(v => v?.ToString()));
+                Assert.DoesNotContain(encoded, text);
+                var namesTheSecret = $"{row.PartitionKey}|{row.RowKey}".Contains("sealed", StringComparison.Ordinal) || row.GetString("Name") == "sealed";
+                rowsNamingTheSecret += namesTheSecret ? 1 : 0;
+                configMapRows += text.Contains(marker, StringComparison.Ordinal) ? 1 : 0;
+            }
+        }
+
+        // The test looked where the data is: the config map holding the same value is stored in the clear.
+        Assert.True(configMapRows > 0, "the config map's value was not found in any table, so the search proves nothing");
+        Assert.True(rowsNamingTheSecret > 0, "no stored row of the secret was found");
+    }
+
     private async Task<string> NewNamespaceAsync()
     {
         var ns = "sec-" + Guid.NewGuid().ToString("N")[..10];
