@@ -16,4 +16,13 @@ public sealed class ApiServerOptions
 
     /// <summary>The address clients should use, advertised in discovery.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1:6443";
+
+    /// <summary>Requests one user may have in flight at once (watches aside); more get 429 with Retry-After.</summary>
+    public int MaxRequestsInFlightPerUser { get; set; } = 100;
+
+    /// <summary>Watches one user may hold open at once; more get 429.</summary>
+    public int MaxWatchesPerUser { get; set; } = 500;
+
+    /// <summary>Longest a request other than a watch or a stream may take (Kubernetes' <c>--request-timeout</c>); then 504.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }

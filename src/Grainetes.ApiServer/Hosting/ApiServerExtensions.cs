@@ -57,7 +57,8 @@ public static class ApiServerExtensions
     public static IApplicationBuilder UseGrainetesApiErrors(this IApplicationBuilder app) => app.UseMiddleware<ApiErrorMiddleware>();
 
     /// <summary>Authentication (and authorization of non-resource paths); after <see cref="UseGrainetesApiErrors"/>, so refusals are <c>Status</c> answers.</summary>
-    public static IApplicationBuilder UseGrainetesApiSecurity(this IApplicationBuilder app) => app.UseMiddleware<AuthenticationMiddleware>();
+    public static IApplicationBuilder UseGrainetesApiSecurity(this IApplicationBuilder app) =>
+        app.UseMiddleware<AuthenticationMiddleware>().UseMiddleware<RequestLimitsMiddleware>();
 
     public static IEndpointRouteBuilder MapGrainetesApi(this IEndpointRouteBuilder endpoints)
     {
