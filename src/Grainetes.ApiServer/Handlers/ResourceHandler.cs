@@ -128,7 +128,13 @@ public sealed class ResourceHandler(
             throw ApiException.BadRequest($"container {container} is not valid for pod {request.Name}");
         }
 
-        int? tail = int.TryParse(query["tailLines"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var t) ? t : null;
+        int? tail = null;
+        if (query["tailLines"] is { Count: > 0 } tailText)
+        {
+            tail = int.TryParse(tailText[0], NumberStyles.None, CultureInfo.InvariantCulture, out var t)
+                ? t
+                : throw ApiException.BadRequest($"tailLines: Invalid value: \"{tailText[0]}\": must be a non-negative integer");
+        }
         var follow = (string?)query["follow"] == "true";
         var previous = (string?)query["previous"] == "true";
         var timestamps = (string?)query["timestamps"] == "true";

@@ -68,7 +68,7 @@ public sealed class RequestBodyReader(IOptions<ApiServerOptions> options)
         {
             try
             {
-                return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 256 })
+                return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 256, AllowDuplicateProperties = false })
                     ?? throw ApiException.BadRequest("the request body is null");
             }
             catch (JsonException ex) when (!isYaml)
@@ -81,10 +81,12 @@ public sealed class RequestBodyReader(IOptions<ApiServerOptions> options)
             }
         }
 
+        YamlDepthGuard.Check(text, MaxDepth);
         try
         {
             var graph = yaml.Deserialize<object?>(text);
-            return ToJson(graph, 0) ?? throw ApiException.BadRequest("the request body is empty");
+            var budget = new NodeBudget();
+            return ToJson(graph, 0, budget) ?? throw ApiException.BadRequest("the request body is empty");
         }
         catch (YamlDotNet.Core.YamlException ex)
         {
@@ -92,18 +94,31 @@ public sealed class RequestBodyReader(IOptions<ApiServerOptions> options)
         }
     }
 
-    private static JsonNode? ToJson(object? value, int depth)
+    private const int MaxDepth = 256;
+
+    /// <summary>
+    /// More nodes than a body of the largest accepted size can spell out in JSON: beyond it, aliases are being
+    /// expanded into a "billion laughs" bomb.
+    /// </summary>
+    private const int MaxNodes = 1_000_000;
+
+    private static JsonNode? ToJson(object? value, int depth, NodeBudget budget)
     {
-        if (depth > 256)
+        if (depth > MaxDepth)
         {
             throw ApiException.BadRequest("the request body is nested too deeply");
+        }
+
+        if (++budget.Nodes > MaxNodes)
+        {
+            throw ApiException.BadRequest("the request body could not be decoded as YAML: aliases expand to too many nodes");
         }
 
         return value switch
         {
             null => null,
-            IDictionary<object, object?> map => new JsonObject(map.Select(p => KeyValuePair.Create(Convert.ToString(p.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "", ToJson(p.Value, depth + 1)))),
-            IList<object?> list => new JsonArray(list.Select(v => ToJson(v, depth + 1)).ToArray()),
+            IDictionary<object, object?> map => new JsonObject(map.Select(p => KeyValuePair.Create(Convert.ToString(p.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "", ToJson(p.Value, depth + 1, budget)))),
+            IList<object?> list => new JsonArray(list.Select(v => ToJson(v, depth + 1, budget)).ToArray()),
             string s => JsonValue.Create(s),
             bool b => JsonValue.Create(b),
             int i => JsonValue.Create(i),
@@ -113,5 +128,10 @@ public sealed class RequestBodyReader(IOptions<ApiServerOptions> options)
             decimal m => JsonValue.Create(m),
             _ => JsonValue.Create(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)),
         };
+    }
+
+    private sealed class NodeBudget
+    {
+        public int Nodes { get; set; }
     }
 }

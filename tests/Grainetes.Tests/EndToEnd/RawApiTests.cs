@@ -76,7 +76,7 @@ public sealed class RawApiTests(ClusterFixture cluster)
         Assert.Equal(HttpStatusCode.Created, (await PostAsync(path, """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"one"},"data":{"k":"v"}}""")).StatusCode);
         await StatusOfAsync(await PostAsync(path, """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"one"},"data":{"k":"other"}}"""), HttpStatusCode.Conflict, "AlreadyExists");
         await StatusOfAsync(await http.GetAsync(path + "/missing"), HttpStatusCode.NotFound, "NotFound");
-        var stale = new StringContent("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"one","resourceVersion":"1"},"data":{"k":"stale"}}""", Encoding.UTF8, "application/json");
+        var stale = new StringContent("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"one","resourceVersion":"987654321"},"data":{"k":"stale"}}""", Encoding.UTF8, "application/json");
         await StatusOfAsync(await http.PutAsync(path + "/one", stale), HttpStatusCode.Conflict, "Conflict");
         var strict = await StatusOfAsync(await PostAsync(path + "?fieldValidation=Strict", """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"two"},"dataa":{}}"""), HttpStatusCode.BadRequest, "BadRequest");
         Assert.Contains("unknown field \"dataa\"", (string?)strict["message"]);
