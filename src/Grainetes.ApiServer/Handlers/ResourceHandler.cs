@@ -24,6 +24,7 @@ public sealed class ResourceHandler(
     UnknownFieldDetector unknownFields,
     TablePrinter tables,
     WatchHandler watches,
+    Streaming.PodStreamingHandler streams,
     TimeProvider time)
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.MethodInfo> decoders = new();
@@ -56,6 +57,9 @@ public sealed class ResourceHandler(
         {
             case "GET" when IsWatch(context.Request):
                 await watches.WatchAsync(context, request with { Name = null }, request.Name);
+                return;
+            case "GET" or "POST" when request.Subresource is "exec" or "attach" or "portforward":
+                await streams.HandleAsync(context, request);
                 return;
             case "GET" when request.Subresource == "log":
                 await LogsAsync(context, request);

@@ -35,6 +35,9 @@ public static class ApiServerExtensions
         services.TryAddSingleton<ResourceHandler>();
         services.TryAddSingleton<WatchHandler>();
         services.TryAddSingleton<DiscoveryHandler>();
+        services.TryAddSingleton<Streaming.PodStreamingHandler>();
+        services.TryAddSingleton<Streaming.NodeStreamRelay>();
+        services.TryAddSingleton<Streaming.RemoteCommandBridge>();
         services.TryAddSingleton(sp => new OpenApiDocuments(sp.GetRequiredService<ResourceRegistry>()));
         services.TryAddSingleton(sp => new DiscoveryDocuments(
             sp.GetRequiredService<ResourceRegistry>(),

@@ -53,7 +53,7 @@ public sealed class ResourcePathParser(ResourceRegistry registry)
         "status" => type.HasStatus,
         "scale" => type.HasScale,
         "finalize" => type.StorageKey == "namespaces",
-        "binding" or "log" or "eviction" => type.StorageKey == "pods",
+        "binding" or "log" or "eviction" or "exec" or "attach" or "portforward" => type.StorageKey == "pods",
         _ => false,
     };
 }
