@@ -45,10 +45,11 @@ public static class HttpUpgrade
         }
 
         var stream = await upgrade.UpgradeAsync();
+        // The subprotocol is negotiated by the headers above; .NET would refuse kubectl's "SPDY/3.1+portforward.k8s.io"
+        // (a '/' is no token character), so the socket is not told it.
         return WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
         {
             IsServer = true,
-            SubProtocol = subprotocol,
             KeepAliveInterval = TimeSpan.FromSeconds(30),
         });
     }

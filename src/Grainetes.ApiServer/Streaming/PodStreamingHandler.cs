@@ -100,7 +100,7 @@ public sealed partial class PodStreamingHandler(
         {
             using var socket = await HttpUpgrade.AcceptWebSocketAsync(context, protocol);
             LogStreamStarted(exec ? "exec" : "attach", command.Namespace, command.Pod, command.Container, protocol);
-            await bridge.RunAsync(socket, session, command.Command, ExitTimeout, cancellationToken);
+            await bridge.RunAsync(socket, protocol, session, command.Command, ExitTimeout, cancellationToken);
         }
     }
 

@@ -18,9 +18,10 @@ public sealed partial class RemoteCommandBridge(ILogger<RemoteCommandBridge> log
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
     /// <param name="exitTimeout">How long to wait for the exit code after the output ended.</param>
-    public async Task RunAsync(WebSocket socket, IContainerStreamSession session, IReadOnlyList<string> command, TimeSpan exitTimeout, CancellationToken cancellationToken)
+    /// <param name="protocol">The negotiated subprotocol (v5 or v4).</param>
+    public async Task RunAsync(WebSocket socket, string protocol, IContainerStreamSession session, IReadOnlyList<string> command, TimeSpan exitTimeout, CancellationToken cancellationToken)
     {
-        var v5 = socket.SubProtocol == StreamProtocols.ChannelV5;
+        var v5 = protocol == StreamProtocols.ChannelV5;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var receive = ReceiveAsync(socket, session, v5, stop.Token);
         var output = SendOutputAsync(socket, session, stop.Token);
