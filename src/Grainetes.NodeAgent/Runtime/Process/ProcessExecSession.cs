@@ -5,41 +5,46 @@ namespace Grainetes.NodeAgent.Runtime.Process;
 
 /// <summary>
 /// An exec in the process runtime: a process (in its own session and group) whose pipes carry stdin, stdout and
-/// stderr; with a TTY, <c>script</c> between it and the command owns the terminal, and resizes go to that terminal.
-/// Ending the session early kills the command's process group.
+/// stderr. With a TTY, <c>script</c> between it and the command owns the terminal: the command then starts once the
+/// client's first terminal size arrives (at most <see cref="TerminalSizeWait"/> later), so that it starts at that
+/// size; later resizes go to the terminal. Ending the session early kills the command's process group.
 /// </summary>
 internal sealed class ProcessExecSession : IContainerStreamSession
 {
-    private readonly System.Diagnostics.Process process;
+    /// <summary>How long a terminal exec waits for the client's size before it starts without one.</summary>
+    public static readonly TimeSpan TerminalSizeWait = TimeSpan.FromSeconds(1);
+
+    private readonly Func<TerminalSize?, System.Diagnostics.ProcessStartInfo> startInfo;
     private readonly ContainerStreamRequest request;
     private readonly bool terminal;
     private readonly Channel<(int Stream, byte[] Data)> output = Channel.CreateBounded<(int, byte[])>(new BoundedChannelOptions(16) { SingleReader = true });
+    private readonly TaskCompletionSource<System.Diagnostics.Process> started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim stdinLock = new(1, 1);
+    private readonly CancellationTokenSource disposed = new();
+    private readonly Lock startLock = new();
     private (int Stream, byte[] Data) current;
     private int offset;
     private bool stdinClosed;
 
-    private ProcessExecSession(System.Diagnostics.Process process, ContainerStreamRequest request, bool terminal)
+    private ProcessExecSession(Func<TerminalSize?, System.Diagnostics.ProcessStartInfo> startInfo, ContainerStreamRequest request, bool terminal)
     {
-        this.process = process;
+        this.startInfo = startInfo;
         this.request = request;
         this.terminal = terminal;
-        var stdout = PumpAsync(process.StandardOutput.BaseStream, ContainerOutput.StdoutStream, request.Stdout);
-        var stderr = PumpAsync(process.StandardError.BaseStream, ContainerOutput.StderrStream, request.Stderr);
-        Task.WhenAll(stdout, stderr).ContinueWith(_ => output.Writer.TryComplete(), TaskScheduler.Default);
     }
 
+    /// <param name="startInfo">The process to start, given the terminal's size when one is known.</param>
     /// <param name="terminal">Whether the process is <c>script</c> holding a terminal for the command.</param>
-    public static ProcessExecSession Start(System.Diagnostics.ProcessStartInfo startInfo, ContainerStreamRequest request, bool terminal)
+    public static ProcessExecSession Start(Func<TerminalSize?, System.Diagnostics.ProcessStartInfo> startInfo, ContainerStreamRequest request, bool terminal)
     {
-        var process = new System.Diagnostics.Process { StartInfo = startInfo };
-        process.Start();
-        var session = new ProcessExecSession(process, request, terminal);
-        if (!request.Stdin)
+        var session = new ProcessExecSession(startInfo, request, terminal);
+        if (terminal)
         {
-            // The command reads end-of-file at once, as with a runtime that attaches no stdin.
-            session.stdinClosed = true;
-            process.StandardInput.BaseStream.Dispose();
+            _ = session.StartLaterAsync();
+        }
+        else
+        {
+            session.Launch(null);
         }
 
         return session;
@@ -47,6 +52,7 @@ internal sealed class ProcessExecSession : IContainerStreamSession
 
     public async ValueTask WriteStdinAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        var process = await started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         await stdinLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -70,18 +76,11 @@ internal sealed class ProcessExecSession : IContainerStreamSession
 
     public async ValueTask CloseStdinAsync(CancellationToken cancellationToken)
     {
+        var process = await started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         await stdinLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!stdinClosed)
-            {
-                stdinClosed = true;
-                process.StandardInput.BaseStream.Dispose();
-            }
-        }
-        catch (IOException)
-        {
-            // Already broken.
+            CloseStdin(process);
         }
         finally
         {
@@ -96,7 +95,14 @@ internal sealed class ProcessExecSession : IContainerStreamSession
             return;
         }
 
-        // The first size arrives as the exec starts, maybe before script has made the terminal: look for a moment.
+        if (Launch(size))
+        {
+            return;
+        }
+
+        var process = await started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        // script makes the terminal a moment after it starts: look for it for a while.
         for (var attempt = 0; attempt < 100 && !process.HasExited; attempt++)
         {
             if (PseudoTerminal.Of(process.Id) is { } path)
@@ -130,30 +136,113 @@ internal sealed class ProcessExecSession : IContainerStreamSession
 
     public async Task<int?> WaitForExitAsync(CancellationToken cancellationToken)
     {
+        var process = await started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         return process.ExitCode;
     }
 
     public async ValueTask DisposeAsync()
     {
+        await disposed.CancelAsync().ConfigureAwait(false);
         output.Writer.TryComplete();
-        if (!process.HasExited)
+        lock (startLock)
         {
-            // setsid made the command its own group's leader: this reaches everything it started.
-            ProcFs.SignalGroup(process.Id, ProcFs.SigKill);
-            using var reap = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try
-            {
-                await process.WaitForExitAsync(reap.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Left to the kernel; nothing more to do here.
-            }
+            // Nothing starts after this.
+            started.TrySetCanceled();
         }
 
-        process.Dispose();
+        if (started.Task.IsCompletedSuccessfully)
+        {
+            var process = started.Task.Result;
+            if (!process.HasExited)
+            {
+                // setsid made the command its own group's leader: this reaches everything it started.
+                ProcFs.SignalGroup(process.Id, ProcFs.SigKill);
+                using var reap = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                try
+                {
+                    await process.WaitForExitAsync(reap.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Left to the kernel; nothing more to do here.
+                }
+            }
+
+            process.Dispose();
+        }
+
         stdinLock.Dispose();
+        disposed.Dispose();
+    }
+
+    private async Task StartLaterAsync()
+    {
+        try
+        {
+            await Task.Delay(TerminalSizeWait, disposed.Token).ConfigureAwait(false);
+            Launch(null);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ended before it started.
+        }
+    }
+
+    /// <summary>Starts the process unless it has started; true when this call started it.</summary>
+    private bool Launch(TerminalSize? size)
+    {
+        lock (startLock)
+        {
+            if (started.Task.IsCompleted)
+            {
+                return false;
+            }
+
+            var process = new System.Diagnostics.Process { StartInfo = startInfo(size) };
+            try
+            {
+                process.Start();
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                process.Dispose();
+                output.Writer.TryWrite((ContainerOutput.StderrStream, System.Text.Encoding.UTF8.GetBytes(e.Message + "\n")));
+                output.Writer.TryComplete();
+                started.TrySetException(new InvalidOperationException(e.Message, e));
+                return true;
+            }
+
+            var stdout = PumpAsync(process.StandardOutput.BaseStream, ContainerOutput.StdoutStream, request.Stdout);
+            var stderr = PumpAsync(process.StandardError.BaseStream, ContainerOutput.StderrStream, request.Stderr);
+            Task.WhenAll(stdout, stderr).ContinueWith(_ => output.Writer.TryComplete(), TaskScheduler.Default);
+            if (!request.Stdin)
+            {
+                // The command reads end-of-file at once, as with a runtime that attaches no stdin.
+                CloseStdin(process);
+            }
+
+            started.TrySetResult(process);
+            return true;
+        }
+    }
+
+    private void CloseStdin(System.Diagnostics.Process process)
+    {
+        if (stdinClosed)
+        {
+            return;
+        }
+
+        stdinClosed = true;
+        try
+        {
+            process.StandardInput.BaseStream.Dispose();
+        }
+        catch (IOException)
+        {
+            // Already broken.
+        }
     }
 
     private async Task PumpAsync(Stream from, int stream, bool wanted)

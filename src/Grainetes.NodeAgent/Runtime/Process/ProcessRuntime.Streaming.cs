@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Grainetes.Abstractions.Streaming;
@@ -23,44 +24,53 @@ public sealed partial class ProcessRuntime : IContainerStreamingRuntime
 
         var record = await LoadRunningAsync(containerId, cancellationToken).ConfigureAwait(false);
         var script = request.Tty ? FindExecutable("script") : null;
-        var startInfo = new ProcessStartInfo(_setsid)
+        System.Diagnostics.ProcessStartInfo StartInfo(TerminalSize? size)
         {
-            UseShellExecute = false,
-            WorkingDirectory = record.WorkingDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        if (script is not null)
-        {
-            // -q quiet, -e the command's exit code, -f flush at once, -c the command; the typescript goes nowhere.
-            foreach (var argument in new[] { script, "-qefc", string.Join(' ', request.Command.Select(Quote)), "/dev/null" })
+            var startInfo = new ProcessStartInfo(_setsid)
             {
-                startInfo.ArgumentList.Add(argument);
-            }
-        }
-        else
-        {
-            foreach (var argument in request.Command)
+                UseShellExecute = false,
+                WorkingDirectory = record.WorkingDirectory,
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            if (script is not null)
             {
-                startInfo.ArgumentList.Add(argument);
+                // The terminal takes the client's size before the command runs; -q quiet, -e the command's exit code,
+                // -f flush at once, -c the command; the typescript goes nowhere.
+                var sized = size is { } s
+                    ? $"stty rows {s.Height.ToString(CultureInfo.InvariantCulture)} cols {s.Width.ToString(CultureInfo.InvariantCulture)} 2>/dev/null; "
+                    : "";
+                foreach (var argument in new[] { script, "-qefc", sized + "exec " + string.Join(' ', request.Command.Select(Quote)), "/dev/null" })
+                {
+                    startInfo.ArgumentList.Add(argument);
+                }
             }
-        }
+            else
+            {
+                foreach (var argument in request.Command)
+                {
+                    startInfo.ArgumentList.Add(argument);
+                }
+            }
 
-        startInfo.Environment.Clear();
-        foreach (var (key, value) in record.Environment)
-        {
-            startInfo.Environment[key] = value;
-        }
+            startInfo.Environment.Clear();
+            foreach (var (key, value) in record.Environment)
+            {
+                startInfo.Environment[key] = value;
+            }
 
-        if (script is not null && !startInfo.Environment.ContainsKey("TERM"))
-        {
-            startInfo.Environment["TERM"] = "xterm";
+            if (script is not null && !startInfo.Environment.ContainsKey("TERM"))
+            {
+                startInfo.Environment["TERM"] = "xterm";
+            }
+
+            return startInfo;
         }
 
         try
         {
-            var session = ProcessExecSession.Start(startInfo, request, terminal: script is not null);
+            var session = ProcessExecSession.Start(StartInfo, request, terminal: script is not null);
             LogExecStarted(containerId, request.Command[0], script is not null);
             return session;
         }
