@@ -58,8 +58,11 @@ internal sealed class StreamingChecks(ClusterFixture cluster, string remoteDirec
 
     public async Task ExecWithATerminalAsync(string ns)
     {
-        // kubectl asks for a TTY only when its own stdin is a terminal: script gives it one, of a known size.
-        var output = await RunInTerminalAsync($"exec -it -n {ns} box -- sh -c 'tty; stty size; read x; echo got-$x; exit 4'", "hello\n");
+        // kubectl asks for a TTY only when its own stdin is a terminal: script gives it one, of a known size. The size
+        // comes on the resize channel as the command starts (Docker's exec may start first), so wait up to 5 s for it.
+        var output = await RunInTerminalAsync(
+            $"exec -it -n {ns} box -- sh -c 'tty; i=0; while [ \"$(stty size 2>/dev/null)\" != \"33 77\" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; stty size; read x; echo got-$x; exit 4'",
+            "hello\n");
         Assert.Equal(4, output.ExitCode);
         Assert.Matches("/dev/pts/[0-9]+", output.Stdout);
         Assert.Contains("33 77", output.Stdout, StringComparison.Ordinal);
