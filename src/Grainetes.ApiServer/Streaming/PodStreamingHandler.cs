@@ -83,11 +83,15 @@ public sealed partial class PodStreamingHandler(
 
     private async Task ServeRemoteCommandAsync(HttpContext context, INodeStreaming local, ContainerStreamRequest command, bool exec, CancellationToken cancellationToken)
     {
+        if (HttpUpgrade.IsSpdy(context.Request))
+        {
+            await ServeRemoteCommandOverSpdyAsync(context, local, command, exec, cancellationToken);
+            return;
+        }
+
         if (!HttpUpgrade.IsWebSocket(context.Request))
         {
-            throw ApiException.BadRequest(HttpUpgrade.IsSpdy(context.Request)
-                ? "exec and attach are served over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io), not SPDY"
-                : "Upgrade request required");
+            throw ApiException.BadRequest("Upgrade request required");
         }
 
         var offered = HttpUpgrade.OfferedSubprotocols(context.Request);
@@ -101,6 +105,26 @@ public sealed partial class PodStreamingHandler(
             using var socket = await HttpUpgrade.AcceptWebSocketAsync(context, protocol);
             LogStreamStarted(exec ? "exec" : "attach", command.Namespace, command.Pod, command.Container, protocol);
             await bridge.RunAsync(socket, protocol, session, command.Command, ExitTimeout, cancellationToken);
+        }
+    }
+
+    private async Task ServeRemoteCommandOverSpdyAsync(HttpContext context, INodeStreaming local, ContainerStreamRequest command, bool exec, CancellationToken cancellationToken)
+    {
+        var offered = HttpUpgrade.OfferedStreamProtocols(context.Request);
+        if (!offered.Contains(StreamProtocols.ChannelV4, StringComparer.Ordinal))
+        {
+            throw ApiException.BadRequest($"unable to negotiate a stream protocol: the client offers [{string.Join(", ", offered)}], the server speaks [{StreamProtocols.ChannelV4}] over SPDY");
+        }
+
+        var session = exec ? await local.ExecAsync(command, cancellationToken) : await local.AttachAsync(command, cancellationToken);
+        await using (session)
+        {
+            var connection = await HttpUpgrade.AcceptSpdyAsync(context, StreamProtocols.ChannelV4);
+            LogStreamStarted(exec ? "exec" : "attach", command.Namespace, command.Pod, command.Container, StreamProtocols.Spdy);
+            await using (connection)
+            {
+                await new SpdyRemoteCommandServer(loggers.CreateLogger<SpdyRemoteCommandServer>()).RunAsync(connection, command, session, ExitTimeout, cancellationToken);
+            }
         }
     }
 

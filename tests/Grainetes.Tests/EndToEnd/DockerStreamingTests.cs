@@ -20,6 +20,7 @@ public sealed class DockerStreamingTests : IClassFixture<DockerClusterFixture>
         var ns = await Checks!.NewNamespaceWithBoxAsync();
         await Checks.ExecReportsOutputStreamsAndTheExitCodeAsync(ns);
         await Checks.ExecPipesStdinUntilItsEndAsync(ns);
+        await Checks.ExecOverSpdyAsync(ns);
         await Checks.ExecWithATerminalAsync(ns);
         await Checks.DeleteNamespaceAsync(ns);
     }

@@ -5,7 +5,7 @@ namespace Grainetes.Tests.EndToEnd;
 /// <summary>Runs the real kubectl against a cluster's kubeconfig.</summary>
 internal sealed class Kubectl(string kubeconfig)
 {
-    public async Task<CommandResult> RunAsync(string arguments, string? stdin = null, TimeSpan? timeout = null)
+    public async Task<CommandResult> RunAsync(string arguments, string? stdin = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("kubectl")
         {
@@ -17,6 +17,11 @@ internal sealed class Kubectl(string kubeconfig)
         foreach (var arg in SplitArguments(arguments))
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         info.Environment["KUBECONFIG"] = kubeconfig;

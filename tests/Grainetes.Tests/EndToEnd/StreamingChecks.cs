@@ -56,6 +56,21 @@ internal sealed class StreamingChecks(ClusterFixture cluster, string remoteDirec
         Assert.Equal(Encoding.ASCII.GetByteCount(lines).ToString(CultureInfo.InvariantCulture), counted.Stdout.Trim());
     }
 
+    public async Task ExecOverSpdyAsync(string ns)
+    {
+        // kubectl's fallback when a WebSocket upgrade is refused, forced here.
+        var spdy = new Dictionary<string, string> { ["KUBECTL_REMOTE_COMMAND_WEBSOCKETS"] = "false" };
+        var result = await Kubectl.RunAsync($"exec -n {ns} box -- sh -c 'echo out; echo err >&2; exit 5'", environment: spdy);
+        Assert.Equal(5, result.ExitCode);
+        Assert.Equal("out\n", result.Stdout);
+        Assert.StartsWith("err\n", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"Streaming exec for {ns}/box main over SPDY/3.1", cluster.HostOutput, StringComparison.Ordinal);
+
+        var lines = string.Concat(Enumerable.Range(0, 5_000).Select(i => $"line {i}\n"));
+        var counted = (await Kubectl.RunAsync($"exec -i -n {ns} box -- wc -c", stdin: lines, environment: spdy)).EnsureSuccess();
+        Assert.Equal(Encoding.ASCII.GetByteCount(lines).ToString(CultureInfo.InvariantCulture), counted.Stdout.Trim());
+    }
+
     public async Task ExecWithATerminalAsync(string ns)
     {
         // kubectl asks for a TTY only when its own stdin is a terminal: script gives it one, of a known size. The size

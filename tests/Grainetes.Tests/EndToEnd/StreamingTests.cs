@@ -26,6 +26,7 @@ public sealed class StreamingTests : IDisposable
         var ns = await Checks.NewNamespaceWithBoxAsync();
         await Checks.ExecReportsOutputStreamsAndTheExitCodeAsync(ns);
         await Checks.ExecPipesStdinUntilItsEndAsync(ns);
+        await Checks.ExecOverSpdyAsync(ns);
         await Checks.DeleteNamespaceAsync(ns);
     }
 
