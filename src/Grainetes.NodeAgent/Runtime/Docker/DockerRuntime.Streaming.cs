@@ -32,6 +32,7 @@ public sealed partial class DockerRuntime : IContainerStreamingRuntime
         return new DockerStreamSession(
             stream,
             request.Stdin,
+            halfCloseStdin: true,
             request.Tty ? (size, ct) => _client.Exec.ResizeContainerExecTtyAsync(exec.ID, new ContainerResizeParameters { Width = size.Width, Height = size.Height }, ct) : null,
             ct => ExecExitCodeAsync(exec.ID, ct));
     }
@@ -39,10 +40,12 @@ public sealed partial class DockerRuntime : IContainerStreamingRuntime
     public async Task<IContainerStreamSession> AttachStreamAsync(string containerId, ContainerStreamRequest request, CancellationToken cancellationToken)
     {
         bool tty;
+        bool stdinOnce;
         using (var timeout = Bounded(cancellationToken))
         {
             var inspect = await _client.Containers.InspectContainerAsync(containerId, timeout.Token).ConfigureAwait(false);
             tty = inspect.Config?.Tty ?? false;
+            stdinOnce = inspect.Config?.StdinOnce ?? false;
         }
 
         // The stream's framing follows the container's TTY, not the request's.
@@ -54,6 +57,7 @@ public sealed partial class DockerRuntime : IContainerStreamingRuntime
         return new DockerStreamSession(
             stream,
             request.Stdin,
+            halfCloseStdin: stdinOnce && !tty,
             tty ? (size, ct) => _client.Containers.ResizeContainerTtyAsync(containerId, new ContainerResizeParameters { Width = size.Width, Height = size.Height }, ct) : null,
             _ => Task.FromResult<int?>(null));
     }

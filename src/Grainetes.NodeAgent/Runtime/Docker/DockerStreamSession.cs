@@ -5,9 +5,15 @@ using Grainetes.Abstractions.Streaming;
 namespace Grainetes.NodeAgent.Runtime.Docker;
 
 /// <summary>An exec or attach on the Engine's hijacked connection (multiplexed frames, or raw bytes with a TTY).</summary>
+/// <param name="halfCloseStdin">
+/// Whether the end of the client's stdin half-closes the connection. The Engine then closes the process's stdin when
+/// it attached with CloseStdin (an exec, or a container with StdinOnce) and otherwise ends the output too — so an
+/// attach to any other container only stops sending, and its output goes on until the container ends.
+/// </param>
 internal sealed class DockerStreamSession(
     MultiplexedStream stream,
     bool stdin,
+    bool halfCloseStdin,
     Func<TerminalSize, CancellationToken, Task>? resize,
     Func<CancellationToken, Task<int?>> exitCode) : IContainerStreamSession
 {
@@ -33,7 +39,7 @@ internal sealed class DockerStreamSession(
 
     public ValueTask CloseStdinAsync(CancellationToken cancellationToken)
     {
-        if (stdin && Interlocked.Exchange(ref stdinClosed, 1) == 0)
+        if (stdin && Interlocked.Exchange(ref stdinClosed, 1) == 0 && halfCloseStdin)
         {
             try
             {
