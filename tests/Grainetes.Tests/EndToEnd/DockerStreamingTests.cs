@@ -17,32 +17,35 @@ public sealed class DockerStreamingTests : IClassFixture<DockerClusterFixture>
     public async Task ExecRunsCommandsWithStdinTerminalAndExitCodes()
     {
         Skip.IfNot(docker.Available, docker.Unavailable);
-        var ns = await Checks!.NewNamespaceWithBoxAsync();
-        await Checks.ExecReportsOutputStreamsAndTheExitCodeAsync(ns);
-        await Checks.ExecPipesStdinUntilItsEndAsync(ns);
-        await Checks.ExecOverSpdyAsync(ns);
-        await Checks.ExecWithATerminalAsync(ns);
-        await Checks.DeleteNamespaceAsync(ns);
+        await Checks!.InNamespaceWithBoxAsync(async ns =>
+        {
+            await Checks.ExecReportsOutputStreamsAndTheExitCodeAsync(ns);
+            await Checks.ExecPipesStdinUntilItsEndAsync(ns);
+            await Checks.ExecOverSpdyAsync(ns);
+            await Checks.ExecWithATerminalAsync(ns);
+        });
     }
 
     [SkippableFact]
     public async Task AttachAndCp()
     {
         Skip.IfNot(docker.Available, docker.Unavailable);
-        var ns = await Checks!.NewNamespaceWithBoxAsync();
-        await Checks.AttachSeesOutputAndFeedsStdinAsync(ns);
-        await Checks.CpCopiesBothWaysAsync(ns);
-        await Checks.DeleteNamespaceAsync(ns);
+        await Checks!.InNamespaceWithBoxAsync(async ns =>
+        {
+            await Checks.AttachSeesOutputAndFeedsStdinAsync(ns);
+            await Checks.CpCopiesBothWaysAsync(ns);
+        });
     }
 
     [SkippableFact]
     public async Task PortForwardToThePodsAddress()
     {
         Skip.IfNot(docker.Available, docker.Unavailable);
-        var ns = await Checks!.NewNamespaceWithBoxAsync();
-        await Checks.PortForwardReachesThePodAsync(ns, websockets: true);
-        await Checks.PortForwardReachesThePodAsync(ns, websockets: false);
-        await Checks.DeleteNamespaceAsync(ns);
+        await Checks!.InNamespaceWithBoxAsync(async ns =>
+        {
+            await Checks.PortForwardReachesThePodAsync(ns, websockets: true);
+            await Checks.PortForwardReachesThePodAsync(ns, websockets: false);
+        });
     }
 
     /// <summary>busybox httpd in the pod's own network namespace; nothing is published on the host.</summary>

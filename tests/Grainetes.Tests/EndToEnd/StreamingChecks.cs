@@ -162,8 +162,19 @@ internal sealed class StreamingChecks(ClusterFixture cluster, string remoteDirec
         }
     }
 
-    public async Task DeleteNamespaceAsync(string ns) =>
-        await Kubectl.RunAsync($"delete namespace {ns} --wait=false");
+    /// <summary>Runs <paramref name="body"/> in a new namespace holding the pod <c>box</c>, and deletes the namespace (and waits for its pods to go) whatever happens.</summary>
+    public async Task InNamespaceWithBoxAsync(Func<string, Task> body)
+    {
+        var ns = await NewNamespaceWithBoxAsync();
+        try
+        {
+            await body(ns);
+        }
+        finally
+        {
+            await Kubectl.RunAsync($"delete namespace {ns} --timeout=60s", timeout: TimeSpan.FromSeconds(70));
+        }
+    }
 
     private async Task ApplyAndWaitAsync(string ns, string pod, string yaml)
     {

@@ -23,37 +23,41 @@ public sealed class StreamingTests : IDisposable
     [Fact]
     public async Task ExecRunsCommandsWithStdinAndExitCodes()
     {
-        var ns = await Checks.NewNamespaceWithBoxAsync();
-        await Checks.ExecReportsOutputStreamsAndTheExitCodeAsync(ns);
-        await Checks.ExecPipesStdinUntilItsEndAsync(ns);
-        await Checks.ExecOverSpdyAsync(ns);
-        await Checks.DeleteNamespaceAsync(ns);
+        await Checks.InNamespaceWithBoxAsync(async ns =>
+        {
+            await Checks.ExecReportsOutputStreamsAndTheExitCodeAsync(ns);
+            await Checks.ExecPipesStdinUntilItsEndAsync(ns);
+            await Checks.ExecOverSpdyAsync(ns);
+        });
     }
 
     [Fact]
     public async Task ExecWithATerminal()
     {
-        var ns = await Checks.NewNamespaceWithBoxAsync();
-        await Checks.ExecWithATerminalAsync(ns);
-        await Checks.DeleteNamespaceAsync(ns);
+        await Checks.InNamespaceWithBoxAsync(async ns =>
+        {
+            await Checks.ExecWithATerminalAsync(ns);
+        });
     }
 
     [Fact]
     public async Task AttachAndCp()
     {
-        var ns = await Checks.NewNamespaceWithBoxAsync();
-        await Checks.AttachSeesOutputAndFeedsStdinAsync(ns);
-        await Checks.CpCopiesBothWaysAsync(ns);
-        await Checks.DeleteNamespaceAsync(ns);
+        await Checks.InNamespaceWithBoxAsync(async ns =>
+        {
+            await Checks.AttachSeesOutputAndFeedsStdinAsync(ns);
+            await Checks.CpCopiesBothWaysAsync(ns);
+        });
     }
 
     [Fact]
     public async Task PortForwardOverTunnelledAndPlainSpdy()
     {
-        var ns = await Checks.NewNamespaceWithBoxAsync();
-        await Checks.PortForwardReachesThePodAsync(ns, websockets: true);
-        await Checks.PortForwardReachesThePodAsync(ns, websockets: false);
-        await Checks.DeleteNamespaceAsync(ns);
+        await Checks.InNamespaceWithBoxAsync(async ns =>
+        {
+            await Checks.PortForwardReachesThePodAsync(ns, websockets: true);
+            await Checks.PortForwardReachesThePodAsync(ns, websockets: false);
+        });
     }
 
     [Fact]
@@ -67,18 +71,19 @@ public sealed class StreamingTests : IDisposable
             Assert.Equal(["create", "get"], entry["verbs"]!.AsArray().Select(v => (string?)v));
         }
 
-        var ns = await Checks.NewNamespaceWithBoxAsync();
-        var wrong = await cluster.Kubectl.RunAsync($"exec -n {ns} box -c nope -- true");
-        Assert.NotEqual(0, wrong.ExitCode);
-        Assert.Contains("container nope is not valid for pod box", wrong.Stderr, StringComparison.Ordinal);
+        await Checks.InNamespaceWithBoxAsync(async ns =>
+        {
+            var wrong = await cluster.Kubectl.RunAsync($"exec -n {ns} box -c nope -- true");
+            Assert.NotEqual(0, wrong.ExitCode);
+            Assert.Contains("container nope is not valid for pod box", wrong.Stderr, StringComparison.Ordinal);
 
-        var plain = await http.GetAsync($"/api/v1/namespaces/{ns}/pods/box/exec?command=true&stdout=true");
-        Assert.Equal(HttpStatusCode.BadRequest, plain.StatusCode);
-        Assert.Equal("Upgrade request required", (string?)JsonNode.Parse(await plain.Content.ReadAsStringAsync())!["message"]);
+            var plain = await http.GetAsync($"/api/v1/namespaces/{ns}/pods/box/exec?command=true&stdout=true");
+            Assert.Equal(HttpStatusCode.BadRequest, plain.StatusCode);
+            Assert.Equal("Upgrade request required", (string?)JsonNode.Parse(await plain.Content.ReadAsStringAsync())!["message"]);
 
-        var missing = await http.GetAsync($"/api/v1/namespaces/{ns}/pods/nobody/portforward");
-        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
-        await Checks.DeleteNamespaceAsync(ns);
+            var missing = await http.GetAsync($"/api/v1/namespaces/{ns}/pods/nobody/portforward");
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        });
     }
 
     [Fact]
