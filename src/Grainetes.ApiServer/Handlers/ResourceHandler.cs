@@ -25,6 +25,7 @@ public sealed class ResourceHandler(
     TablePrinter tables,
     WatchHandler watches,
     Security.TokenRequestHandler tokenRequests,
+    Streaming.PodStreamingHandler streams,
     TimeProvider time)
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.MethodInfo> decoders = new();
@@ -57,6 +58,9 @@ public sealed class ResourceHandler(
         {
             case "GET" when IsWatch(context.Request):
                 await watches.WatchAsync(context, request with { Name = null }, request.Name);
+                return;
+            case "GET" or "POST" when request.Subresource is "exec" or "attach" or "portforward":
+                await streams.HandleAsync(context, request);
                 return;
             case "GET" when request.Subresource == "log":
                 await LogsAsync(context, request);

@@ -47,6 +47,9 @@ public static class ApiServerExtensions
         services.AddSingleton<IRequestAuthenticator, ClientCertificateAuthenticator>();
         services.AddSingleton<IRequestAuthenticator, StaticTokenAuthenticator>();
         services.AddSingleton<IRequestAuthenticator, ServiceAccountTokenAuthenticator>();
+        services.TryAddSingleton<Streaming.PodStreamingHandler>();
+        services.TryAddSingleton<Streaming.NodeStreamRelay>();
+        services.TryAddSingleton<Streaming.RemoteCommandBridge>();
         services.TryAddSingleton(sp => new OpenApiDocuments(sp.GetRequiredService<ResourceRegistry>()));
         services.TryAddSingleton(sp => new DiscoveryDocuments(
             sp.GetRequiredService<ResourceRegistry>(),

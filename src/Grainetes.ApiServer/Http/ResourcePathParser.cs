@@ -54,7 +54,7 @@ public sealed class ResourcePathParser(ResourceRegistry registry)
         "scale" => type.HasScale,
         "finalize" => type.StorageKey == "namespaces",
         "token" => type.StorageKey == "serviceaccounts",
-        "binding" or "log" or "eviction" => type.StorageKey == "pods",
+        "binding" or "log" or "eviction" or "exec" or "attach" or "portforward" => type.StorageKey == "pods",
         _ => false,
     };
 }

@@ -11,7 +11,13 @@ namespace Grainetes.Host.Hosting;
 /// Registers this host as a <c>Node</c> when the silo starts: capacity, addresses, system info, labels and
 /// a Ready condition. Idempotent: an existing node keeps its uid and gets its status refreshed.
 /// </summary>
-public sealed partial class NodeRegistration(IGrainFactory grains, NodeIdentity identity, IContainerRuntime runtime, TimeProvider time, ILogger<NodeRegistration> logger) : IHostedService
+public sealed partial class NodeRegistration(
+    IGrainFactory grains,
+    NodeIdentity identity,
+    IContainerRuntime runtime,
+    TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<Grainetes.ApiServer.ApiServerOptions> api,
+    ILogger<NodeRegistration> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -48,6 +54,16 @@ public sealed partial class NodeRegistration(IGrainFactory grains, NodeIdentity 
 
         var patch = new JsonObject { ["status"] = Status(await runtime.VersionAsync(cancellationToken)) };
         await grain.Patch(patch.ToJsonString(), new WriteOptions { Subresource = "status", PatchType = "application/merge-patch+json" });
+
+        // The address of this silo's streaming endpoint (its API server) for other silos' relays; the port is in status.
+        var current = JsonNode.Parse(await grain.Get() ?? "{}");
+        var (address, _) = KubeletEndpoint();
+        if ((string?)current?["metadata"]?["annotations"]?[Grainetes.ApiServer.Streaming.KubeletEndpoint.AddressAnnotation] != address)
+        {
+            var annotate = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [Grainetes.ApiServer.Streaming.KubeletEndpoint.AddressAnnotation] = address } } };
+            await grain.Patch(annotate.ToJsonString(), new WriteOptions { PatchType = "application/merge-patch+json" });
+        }
+
         LogRegistered(name);
     }
 
@@ -88,8 +104,18 @@ public sealed partial class NodeRegistration(IGrainFactory grains, NodeIdentity 
                 ["lastHeartbeatTime"] = now,
                 ["lastTransitionTime"] = now,
             }),
-            ["daemonEndpoints"] = new JsonObject { ["kubeletEndpoint"] = new JsonObject { ["Port"] = 0 } },
+            ["daemonEndpoints"] = new JsonObject { ["kubeletEndpoint"] = new JsonObject { ["Port"] = KubeletEndpoint().Port } },
         };
+    }
+
+    /// <summary>This silo's API server serves its node's exec, attach and port-forward streams: its advertised address is the kubelet endpoint.</summary>
+    private (string Address, int Port) KubeletEndpoint()
+    {
+        var advertised = api.Value.AdvertisedAddress;
+        var colon = advertised.LastIndexOf(':');
+        return colon > 0 && int.TryParse(advertised.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            ? (advertised[..colon].Trim('[', ']'), port)
+            : (advertised, 0);
     }
 
     private static string Arch() => RuntimeInformation.OSArchitecture switch

@@ -21,6 +21,7 @@ public static class NodeAgentSiloBuilderExtensions
         builder.Services.TryAddSingleton<PodWorkerRegistry>();
         builder.Services.AddOptions<KubeletOptions>();
         builder.Services.AddHostedService<NodeAgentWorker>();
+        builder.Services.TryAddSingleton<Abstractions.Streaming.INodeStreaming, Streaming.NodeStreamingService>();
         return builder;
     }
 }

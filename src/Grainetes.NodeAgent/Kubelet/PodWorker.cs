@@ -66,6 +66,9 @@ public sealed class PodWorker
     /// <summary>The pod as last given to the worker.</summary>
     public JsonObject Pod => pod;
 
+    /// <summary>The pod's sandbox once made (its IP is where port-forward connects).</summary>
+    public PodSandbox? Sandbox => sandbox;
+
     /// <summary>Every runtime container of this pod the worker knows: each name's current instance and the one before it.</summary>
     public IReadOnlyList<ContainerState> Containers => snapshot.Containers;
 
@@ -544,6 +547,7 @@ public sealed class PodWorker
             IsInit = record.IsInit,
             Tty = Bool(spec, "tty"),
             Stdin = Bool(spec, "stdin"),
+            StdinOnce = Bool(spec, "stdinOnce"),
         };
     }
 

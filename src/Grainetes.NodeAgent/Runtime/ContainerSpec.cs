@@ -48,4 +48,7 @@ public sealed record ContainerSpec
     public bool Tty { get; init; }
 
     public bool Stdin { get; init; }
+
+    /// <summary>Docker closes the container's stdin when the first attached client detaches.</summary>
+    public bool StdinOnce { get; init; }
 }

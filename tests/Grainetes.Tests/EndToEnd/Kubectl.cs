@@ -5,7 +5,7 @@ namespace Grainetes.Tests.EndToEnd;
 /// <summary>Runs the real kubectl against a cluster's kubeconfig.</summary>
 internal sealed class Kubectl(string kubeconfig)
 {
-    public async Task<CommandResult> RunAsync(string arguments, string? stdin = null, TimeSpan? timeout = null)
+    public async Task<CommandResult> RunAsync(string arguments, string? stdin = null, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("kubectl")
         {
@@ -17,6 +17,11 @@ internal sealed class Kubectl(string kubeconfig)
         foreach (var arg in SplitArguments(arguments))
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         info.Environment["KUBECONFIG"] = kubeconfig;
@@ -44,12 +49,17 @@ internal sealed class Kubectl(string kubeconfig)
     }
 
     /// <summary>Starts kubectl without waiting (for <c>get -w</c>); the caller reads and kills it.</summary>
-    public Process Start(string arguments)
+    public Process Start(string arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("kubectl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in SplitArguments(arguments))
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         info.Environment["KUBECONFIG"] = kubeconfig;

@@ -185,6 +185,7 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
             Labels = labels,
             Tty = spec.Tty,
             OpenStdin = spec.Stdin,
+            StdinOnce = spec.Stdin && spec.StdinOnce,
             HostConfig = new HostConfig
             {
                 NetworkMode = "container:" + sandbox.SandboxId,

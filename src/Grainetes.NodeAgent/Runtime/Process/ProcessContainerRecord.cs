@@ -30,6 +30,9 @@ internal sealed record ProcessContainerRecord
 
     public long MemoryLimitBytes { get; init; }
 
+    /// <summary>Whether the main process reads a named pipe (<c>stdin</c> in its directory) that attach writes to.</summary>
+    public bool Stdin { get; init; }
+
     /// <summary>Symlinks this container made for its mounts (host path of the link), removed with the container.</summary>
     public IReadOnlyList<string> MountLinks { get; init; } = [];
 

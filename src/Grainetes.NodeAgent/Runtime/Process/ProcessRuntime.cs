@@ -145,9 +145,12 @@ public sealed partial class ProcessRuntime : IContainerRuntime
             }
         }
 
+        // The pipe attach writes to; the main process holds it open read-write, so it never reads end-of-file.
+        var stdin = spec.Stdin && PosixFiles.MakeFifo(Path.Combine(dir, StdinFile));
         var record = new ProcessContainerRecord
         {
             ContainerId = id,
+            Stdin = stdin,
             PodUid = spec.PodUid,
             Namespace = spec.Namespace,
             PodName = spec.PodName,
@@ -630,6 +633,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime
                 {{Quote(_setsid)}} {{Quote(_shell)}} -c '
                 echo $$ >"$1/pid"
                 cd "$2" || exit 127
+                if [ -p "$1/stdin" ]; then exec <>"$1/stdin"; fi
                 if [ "$3" -gt 0 ]; then ulimit -v "$3" || exit 126; fi
                 shift 3
                 exec "$@"' grainetes "$@"
