@@ -1,4 +1,5 @@
 using Grainetes.Abstractions.Health;
+using Grainetes.Abstractions.Telemetry;
 using Grainetes.ApiServer.Handlers;
 using Grainetes.ApiServer.Http;
 using Grainetes.Machinery.Discovery;
@@ -27,6 +28,7 @@ public static class ApiServerExtensions
         }
 
         services.TryAddSingleton(ResourceRegistry.BuiltIn);
+        services.AddGrainetesInstruments();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<UnknownFieldDetector>();
         services.TryAddSingleton<TablePrinter>();
@@ -43,6 +45,9 @@ public static class ApiServerExtensions
     }
 
     public static IApplicationBuilder UseGrainetesApiErrors(this IApplicationBuilder app) => app.UseMiddleware<ApiErrorMiddleware>();
+
+    /// <summary>Measures resource requests; goes before <see cref="UseGrainetesApiErrors"/> so it sees the codes errors are answered with.</summary>
+    public static IApplicationBuilder UseGrainetesApiTelemetry(this IApplicationBuilder app) => app.UseMiddleware<ApiTelemetryMiddleware>();
 
     public static IEndpointRouteBuilder MapGrainetesApi(this IEndpointRouteBuilder endpoints)
     {
