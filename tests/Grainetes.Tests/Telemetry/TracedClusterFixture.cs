@@ -13,8 +13,8 @@ namespace Grainetes.Tests.Telemetry;
 /// <summary>
 /// The real host (<see cref="ClusterHost.Build"/>: API server, silo, controllers, scheduler, node agent with the
 /// process runtime) run in this process on its own Azurite, with an in-memory span exporter beside its usual ones.
-/// Once up, it applies one Deployment with real kubectl and waits (<c>kubectl rollout status</c>, a watch) until its
-/// pod is Ready, so the tests read the spans and metrics that apply produced.
+/// Once up, it applies one Deployment with real kubectl, waits (<c>kubectl rollout status</c>) until its pod is Ready and
+/// opens one short watch, so the tests read the spans and metrics of a cluster that has done each thing once.
 /// </summary>
 public sealed class TracedClusterFixture : IAsyncLifetime
 {
@@ -85,6 +85,10 @@ public sealed class TracedClusterFixture : IAsyncLifetime
             """);
         apply.EnsureSuccess();
         (await Kubectl.RunAsync($"rollout status deployment/{DeploymentName} --timeout=60s", timeout: TimeSpan.FromSeconds(70))).EnsureSuccess();
+
+        // rollout status may be satisfied by its list before its watch opens: one short watch for certain.
+        using var http = new HttpClient { BaseAddress = ApiAddress };
+        await http.GetStringAsync("/api/v1/namespaces/default/pods?watch=true&timeoutSeconds=1");
     }
 
     public async Task DisposeAsync()
