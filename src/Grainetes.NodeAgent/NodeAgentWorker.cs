@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Grainetes.Abstractions.Controllers;
 using Grainetes.Abstractions.Store;
+using Grainetes.Abstractions.Telemetry;
 using Grainetes.NodeAgent.Kubelet;
 using Grainetes.NodeAgent.Runtime;
 using Microsoft.Extensions.Hosting;
@@ -13,18 +15,21 @@ namespace Grainetes.NodeAgent;
 /// <summary>
 /// The long-running side of this host's kubelet, outside any grain call: follows the pods bound to this
 /// node (list, then the pods' change log), runs one <see cref="PodWorker"/> per pod, and at start
-/// removes containers of pods that no longer exist (a restarted silo adopts the rest).
+/// removes containers of pods that no longer exist (a restarted silo adopts the rest). A pod's change hands its
+/// trace context to the pod's worker, whose next sync continues that trace down to the container start.
 /// </summary>
 public sealed partial class NodeAgentWorker(
     IGrainFactory grains,
-    IContainerRuntime runtime,
+    IContainerRuntime containerRuntime,
     PodWorkerRegistry registry,
+    GrainetesTelemetry telemetry,
     IOptions<NodeAgentOptions> options,
     IOptions<KubeletOptions> kubeletOptions,
     TimeProvider time,
     ILoggerFactory loggers) : BackgroundService
 {
     private readonly ILogger logger = loggers.CreateLogger<NodeAgentWorker>();
+    private readonly IContainerRuntime runtime = new InstrumentedContainerRuntime(containerRuntime, telemetry, options.Value.NodeName);
     private readonly ConcurrentDictionary<string, RunningPod> running = new(StringComparer.Ordinal);
 
     // Pods whose worker has finished: later events about them (their own last reports) start nothing.
@@ -32,6 +37,8 @@ public sealed partial class NodeAgentWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The agent's loop belongs to no request's trace; each pod's change brings its own.
+        Activity.Current = null;
         var node = options.Value.NodeName;
         var host = new GrainPodHost(grains, node, options.Value.HostIP);
         await StartAgentAsync(node, stoppingToken);
@@ -119,25 +126,25 @@ public sealed partial class NodeAgentWorker(
                         var meta = pod["metadata"]!.AsObject();
                         meta["deletionTimestamp"] ??= time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
                         meta["deletionGracePeriodSeconds"] = 0;
-                        gone.Worker.Update(pod);
+                        gone.Worker.Update(pod, change.TraceParent);
                     }
 
                     continue;
                 }
 
-                Dispatch(pod, host, stoppingToken);
+                Dispatch(pod, host, stoppingToken, change.TraceParent);
             }
 
             after = batch.LatestResourceVersion;
         }
     }
 
-    private void Dispatch(JsonObject pod, GrainPodHost host, CancellationToken stoppingToken)
+    private void Dispatch(JsonObject pod, GrainPodHost host, CancellationToken stoppingToken, string? traceParent = null)
     {
         var uid = Uid(pod);
         if (running.TryGetValue(uid, out var existing))
         {
-            existing.Worker.Update(pod);
+            existing.Worker.Update(pod, traceParent);
             return;
         }
 
@@ -149,8 +156,9 @@ public sealed partial class NodeAgentWorker(
         var meta = pod["metadata"]!;
         var ns = (string)meta["namespace"]!;
         var name = (string)meta["name"]!;
-        var worker = new PodWorker(pod, runtime, host, kubeletOptions.Value, time, loggers.CreateLogger<PodWorker>());
+        var worker = new PodWorker(pod, runtime, host, kubeletOptions.Value, time, loggers.CreateLogger<PodWorker>(), telemetry, traceParent);
         registry.Add(uid, ns, name, worker);
+        telemetry.PodWorkerStarted(host.NodeName);
 
         // Each pod runs on its own: one slow start never holds up another.
         var task = Task.Run(() => worker.RunAsync(stoppingToken), CancellationToken.None).ContinueWith(
@@ -162,6 +170,7 @@ public sealed partial class NodeAgentWorker(
                 }
 
                 registry.Remove(uid, ns, name);
+                telemetry.PodWorkerEnded(host.NodeName);
                 finished[uid] = time.GetUtcNow();
                 running.TryRemove(uid, out _);
                 ForgetOldFinished();

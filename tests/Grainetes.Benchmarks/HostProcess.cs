@@ -27,6 +27,8 @@ public sealed class HostProcess : IAsyncDisposable
         info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         info.Environment["Logging__LogLevel__Orleans.Runtime.MembershipService"] = "Information";
         info.Environment["Logging__LogLevel__Orleans.Runtime.Silo"] = "Information";
+
+        // Figures measure the silo, not a terminal: the console exporter stays off unless a run asks for it.
         foreach (var arg in new[]
         {
             hostDll, "up", "--insecure-http", "--home", home,
@@ -34,7 +36,7 @@ public sealed class HostProcess : IAsyncDisposable
             "--storage", storage,
             "--silo-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
             "--gateway-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
-        }.Concat(extraArgs))
+        }.Concat(extraArgs).Concat(extraArgs.Contains("--otel-console") ? [] : ["--otel-console", "false"]))
         {
             info.ArgumentList.Add(arg);
         }

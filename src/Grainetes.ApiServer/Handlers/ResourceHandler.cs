@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Grainetes.Abstractions.Store;
+using Grainetes.Abstractions.Telemetry;
 using Grainetes.ApiServer.Http;
 using Grainetes.Machinery.Errors;
 using Grainetes.Machinery.Printing;
@@ -16,7 +17,8 @@ namespace Grainetes.ApiServer.Handlers;
 /// <summary>
 /// The REST verbs on resources: a thin translation from HTTP to object and collection grain calls.
 /// Validation, versioning and storage happen in the grains; this layer parses, checks the URL against the
-/// body, and renders JSON or Tables.
+/// body, and renders JSON or Tables. Each request is a span (its verb and resource) under the HTTP request's, so the
+/// grain calls it makes, and what their commits wake, follow in the same trace.
 /// </summary>
 public sealed class ResourceHandler(
     IGrainFactory grains,
@@ -26,11 +28,43 @@ public sealed class ResourceHandler(
     WatchHandler watches,
     Security.TokenRequestHandler tokenRequests,
     Streaming.PodStreamingHandler streams,
+    GrainetesTelemetry telemetry,
     TimeProvider time)
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.MethodInfo> decoders = new();
 
     public async Task HandleAsync(HttpContext context, ResourceRequest request)
+    {
+        var info = new ApiRequestInfo(Verb(context.Request, request), request.Type.StorageKey, request.Subresource);
+        context.Features.Set(info);
+        using var span = telemetry.StartSpan(info.Verb + " " + info.Resource);
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag("k8s.verb", info.Verb);
+            span.SetTag("k8s.resource", info.Resource);
+            span.SetTag("k8s.subresource", info.Subresource);
+            span.SetTag("k8s.namespace", request.Namespace);
+            span.SetTag("k8s.name", request.Name);
+        }
+
+        await DispatchAsync(context, request);
+    }
+
+    /// <summary>The verb kube-apiserver would count the request under.</summary>
+    private static string Verb(HttpRequest http, ResourceRequest request) => (http.Method, request.IsCollection) switch
+    {
+        ("GET", _) when IsWatch(http) => "watch",
+        ("GET", true) => "list",
+        ("GET", false) => "get",
+        ("POST", _) => "create",
+        ("PUT", _) => "update",
+        ("PATCH", _) => "patch",
+        ("DELETE", true) => "deletecollection",
+        ("DELETE", false) => "delete",
+        _ => http.Method.ToLowerInvariant(),
+    };
+
+    private async Task DispatchAsync(HttpContext context, ResourceRequest request)
     {
         var method = context.Request.Method;
         if (request.IsCollection)

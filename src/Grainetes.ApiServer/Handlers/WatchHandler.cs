@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Grainetes.Abstractions.Store;
+using Grainetes.Abstractions.Telemetry;
 using Grainetes.ApiServer.Http;
 using Grainetes.Machinery.Errors;
 using Grainetes.Machinery.Printing;
@@ -16,11 +17,24 @@ namespace Grainetes.ApiServer.Handlers;
 /// the kind's collection grain. Every event after that version arrives once and in order; a compacted
 /// version ends the stream with a 410 Expired ERROR event, as Kubernetes does.
 /// </summary>
-public sealed class WatchHandler(IGrainFactory grains, TablePrinter tables, IOptions<ApiServerOptions> options, TimeProvider time)
+public sealed class WatchHandler(IGrainFactory grains, TablePrinter tables, IOptions<ApiServerOptions> options, GrainetesTelemetry telemetry, TimeProvider time)
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
     public async Task WatchAsync(HttpContext context, ResourceRequest request, string? onlyName = null)
+    {
+        telemetry.WatchStarted(request.Type.StorageKey);
+        try
+        {
+            await StreamAsync(context, request, onlyName);
+        }
+        finally
+        {
+            telemetry.WatchEnded(request.Type.StorageKey);
+        }
+    }
+
+    private async Task StreamAsync(HttpContext context, ResourceRequest request, string? onlyName)
     {
         var query = context.Request.Query;
         var labels = LabelSelector.Parse(query["labelSelector"]);

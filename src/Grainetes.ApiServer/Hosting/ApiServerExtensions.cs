@@ -1,4 +1,5 @@
 using Grainetes.Abstractions.Health;
+using Grainetes.Abstractions.Telemetry;
 using Grainetes.ApiServer.Handlers;
 using Grainetes.ApiServer.Http;
 using Grainetes.ApiServer.Security;
@@ -28,6 +29,7 @@ public static class ApiServerExtensions
         }
 
         services.TryAddSingleton(ResourceRegistry.BuiltIn);
+        services.AddGrainetesInstruments();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<UnknownFieldDetector>();
         services.TryAddSingleton<TablePrinter>();
@@ -62,6 +64,8 @@ public static class ApiServerExtensions
     /// <summary>Authentication (and authorization of non-resource paths); after <see cref="UseGrainetesApiErrors"/>, so refusals are <c>Status</c> answers.</summary>
     public static IApplicationBuilder UseGrainetesApiSecurity(this IApplicationBuilder app) =>
         app.UseMiddleware<AuthenticationMiddleware>().UseMiddleware<RequestLimitsMiddleware>();
+    /// <summary>Measures resource requests; goes before <see cref="UseGrainetesApiErrors"/> so it sees the codes errors are answered with.</summary>
+    public static IApplicationBuilder UseGrainetesApiTelemetry(this IApplicationBuilder app) => app.UseMiddleware<ApiTelemetryMiddleware>();
 
     public static IEndpointRouteBuilder MapGrainetesApi(this IEndpointRouteBuilder endpoints)
     {

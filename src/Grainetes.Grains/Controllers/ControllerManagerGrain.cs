@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Grainetes.Abstractions.Controllers;
 using Grainetes.Abstractions.Store;
+using Grainetes.Abstractions.Telemetry;
 using Grainetes.Machinery.Selectors;
 using Microsoft.Extensions.Logging;
 using static Grainetes.Grains.Controllers.ControllerJson;
@@ -21,14 +23,16 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
     private static readonly string[] FollowedKinds = ["replicasets.apps", "deployments.apps", "daemonsets.apps", "jobs.batch", "cronjobs.batch", "pods", "nodes", "services"];
 
     private readonly ILogger<ControllerManagerGrain> logger;
+    private readonly GrainetesTelemetry telemetry;
     private readonly CancellationTokenSource stopping = new();
     private readonly Dictionary<string, Task> followers = new(StringComparer.Ordinal);
     private readonly ServiceSelectorIndex serviceSelectors = new();
     private bool reminderRegistered;
 
-    public ControllerManagerGrain(ILogger<ControllerManagerGrain> logger)
+    public ControllerManagerGrain(ILogger<ControllerManagerGrain> logger, GrainetesTelemetry telemetry)
     {
         this.logger = logger;
+        this.telemetry = telemetry;
     }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -135,16 +139,42 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
         }
     }
 
-    private async Task WakeAllDaemonSetsAsync()
+    private async Task WakeAllDaemonSetsAsync(string? traceParent = null)
     {
         foreach (var key in await GrainFactory.GetGrain<IResourceCollectionGrain>("daemonsets.apps").Names(null))
         {
-            GrainFactory.GetGrain<IDaemonSetControllerGrain>(key).Reconcile().Ignore();
+            using (StartWake("DaemonSetController", key, traceParent))
+            {
+                GrainFactory.GetGrain<IDaemonSetControllerGrain>(key).Reconcile().Ignore();
+            }
         }
+    }
+
+    /// <summary>
+    /// A wake-up as a span under the change that caused it, so the one-way call carries that trace to the controller.
+    /// Changes without a trace (read back from the log, or written outside any trace) wake it untraced.
+    /// </summary>
+    private Activity? StartWake(string controller, string key, string? traceParent)
+    {
+        if (traceParent is null)
+        {
+            return null;
+        }
+
+        var span = telemetry.StartSpan("wake " + controller, traceParent);
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag("grainetes.controller", controller);
+            span.SetTag("grainetes.key", key);
+        }
+
+        return span;
     }
 
     private async Task FollowAsync(string kind, long after)
     {
+        // A loop for the activation's lifetime: it belongs to no caller's trace.
+        Activity.Current = null;
         var collection = GrainFactory.GetGrain<IResourceCollectionGrain>(kind);
         var failures = 0;
         while (!stopping.IsCancellationRequested)
@@ -191,19 +221,19 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
     private async Task RouteAsync(string kind, IReadOnlyList<ChangeEvent> changes)
     {
         // A batch often holds many changes of one object: wake each controller once.
-        var replicaSets = new HashSet<string>(StringComparer.Ordinal);
-        var deployments = new HashSet<string>(StringComparer.Ordinal);
-        var services = new HashSet<string>(StringComparer.Ordinal);
-        var daemonSets = new HashSet<string>(StringComparer.Ordinal);
-        var jobs = new HashSet<string>(StringComparer.Ordinal);
-        var cronJobs = new HashSet<string>(StringComparer.Ordinal);
-        var orphans = new List<JsonObject>();
+        var replicaSets = new Wakeups();
+        var deployments = new Wakeups();
+        var services = new Wakeups();
+        var daemonSets = new Wakeups();
+        var jobs = new Wakeups();
+        var cronJobs = new Wakeups();
+        var orphans = new List<(JsonObject Object, string? TraceParent)>();
         if (kind == "nodes")
         {
             // A node joining, leaving or changing labels or taints may change where every DaemonSet runs.
             if (changes.Count > 0)
             {
-                await WakeAllDaemonSetsAsync();
+                await WakeAllDaemonSetsAsync(changes[^1].TraceParent);
             }
 
             return;
@@ -214,62 +244,63 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
             var obj = Parse(change.Json);
             var controller = ControllerRef(obj);
             var ownerKey = controller is null ? null : change.Namespace + "/" + Str(controller["name"]);
+            var trace = change.TraceParent;
             switch (kind)
             {
                 case "replicasets.apps":
-                    replicaSets.Add(change.Namespace + "/" + change.Name);
+                    replicaSets.Add(change.Namespace + "/" + change.Name, trace);
                     if (controller is not null && Str(controller["kind"]) == "Deployment")
                     {
-                        deployments.Add(ownerKey!);
+                        deployments.Add(ownerKey!, trace);
                     }
                     else if (controller is null)
                     {
                         // An orphan ReplicaSet may be one a Deployment should adopt.
-                        orphans.Add(obj);
+                        orphans.Add((obj, trace));
                     }
 
                     break;
                 case "deployments.apps":
-                    deployments.Add(change.Namespace + "/" + change.Name);
+                    deployments.Add(change.Namespace + "/" + change.Name, trace);
                     break;
                 case "services":
                     serviceSelectors.Apply(change, obj);
-                    services.Add(change.Namespace + "/" + change.Name);
+                    services.Add(change.Namespace + "/" + change.Name, trace);
                     break;
                 case "daemonsets.apps":
-                    daemonSets.Add(change.Namespace + "/" + change.Name);
+                    daemonSets.Add(change.Namespace + "/" + change.Name, trace);
                     break;
                 case "jobs.batch":
-                    jobs.Add(change.Namespace + "/" + change.Name);
+                    jobs.Add(change.Namespace + "/" + change.Name, trace);
                     if (controller is not null && Str(controller["kind"]) == "CronJob")
                     {
-                        cronJobs.Add(ownerKey!);
+                        cronJobs.Add(ownerKey!, trace);
                     }
 
                     break;
                 case "cronjobs.batch":
-                    cronJobs.Add(change.Namespace + "/" + change.Name);
+                    cronJobs.Add(change.Namespace + "/" + change.Name, trace);
                     break;
                 case "pods":
-                    services.UnionWith(serviceSelectors.ServicesFor(change, obj));
+                    services.UnionWith(serviceSelectors.ServicesFor(change, obj), trace);
                     if (controller is not null)
                     {
                         switch (Str(controller["kind"]))
                         {
                             case "ReplicaSet":
-                                replicaSets.Add(ownerKey!);
+                                replicaSets.Add(ownerKey!, trace);
                                 break;
                             case "DaemonSet":
-                                daemonSets.Add(ownerKey!);
+                                daemonSets.Add(ownerKey!, trace);
                                 break;
                             case "Job":
-                                jobs.Add(ownerKey!);
+                                jobs.Add(ownerKey!, trace);
                                 break;
                         }
                     }
                     else if (change.Type != WatchEventType.Deleted && !IsDeleting(obj))
                     {
-                        orphans.Add(obj);
+                        orphans.Add((obj, trace));
                     }
 
                     break;
@@ -278,38 +309,56 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
 
         if (orphans.Count > 0)
         {
-            var owners = await FindAdoptersAsync(kind == "pods" ? "replicasets.apps" : "deployments.apps", orphans);
-            (kind == "pods" ? replicaSets : deployments).UnionWith(owners);
+            var owners = await FindAdoptersAsync(kind == "pods" ? "replicasets.apps" : "deployments.apps", orphans.Select(o => o.Object).ToList());
+            (kind == "pods" ? replicaSets : deployments).UnionWith(owners, orphans[^1].TraceParent);
         }
 
-        foreach (var key in replicaSets)
+        foreach (var (key, trace) in replicaSets)
         {
-            GrainFactory.GetGrain<IReplicaSetControllerGrain>(key).Reconcile().Ignore();
+            using (StartWake("ReplicaSetController", key, trace))
+            {
+                GrainFactory.GetGrain<IReplicaSetControllerGrain>(key).Reconcile().Ignore();
+            }
         }
 
-        foreach (var key in deployments)
+        foreach (var (key, trace) in deployments)
         {
-            GrainFactory.GetGrain<IDeploymentControllerGrain>(key).Reconcile().Ignore();
+            using (StartWake("DeploymentController", key, trace))
+            {
+                GrainFactory.GetGrain<IDeploymentControllerGrain>(key).Reconcile().Ignore();
+            }
         }
 
-        foreach (var key in daemonSets)
+        foreach (var (key, trace) in daemonSets)
         {
-            GrainFactory.GetGrain<IDaemonSetControllerGrain>(key).Reconcile().Ignore();
+            using (StartWake("DaemonSetController", key, trace))
+            {
+                GrainFactory.GetGrain<IDaemonSetControllerGrain>(key).Reconcile().Ignore();
+            }
         }
 
-        foreach (var key in jobs)
+        foreach (var (key, trace) in jobs)
         {
-            GrainFactory.GetGrain<IJobControllerGrain>(key).Reconcile().Ignore();
+            using (StartWake("JobController", key, trace))
+            {
+                GrainFactory.GetGrain<IJobControllerGrain>(key).Reconcile().Ignore();
+            }
         }
 
-        foreach (var key in cronJobs)
+        foreach (var (key, trace) in cronJobs)
         {
-            GrainFactory.GetGrain<ICronJobControllerGrain>(key).Reconcile().Ignore();
+            using (StartWake("CronJobController", key, trace))
+            {
+                GrainFactory.GetGrain<ICronJobControllerGrain>(key).Reconcile().Ignore();
+            }
         }
 
-        foreach (var key in services)
+        foreach (var (key, trace) in services)
         {
-            GrainFactory.GetGrain<IEndpointsControllerGrain>(key).Reconcile().Ignore();
+            using (StartWake("EndpointsController", key, trace))
+            {
+                GrainFactory.GetGrain<IEndpointsControllerGrain>(key).Reconcile().Ignore();
+            }
         }
     }
 

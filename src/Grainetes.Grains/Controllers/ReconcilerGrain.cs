@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using Grainetes.Abstractions.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Grainetes.Grains.Controllers;
@@ -6,11 +9,14 @@ namespace Grainetes.Grains.Controllers;
 /// The loop every workload controller grain shares. Wake-ups are one-way and only set a flag, so no caller
 /// ever waits on a reconcile; wake-ups during a run fold into one more run. Failures retry with backoff on a
 /// grain timer, and a reminder held while the object exists re-activates the grain after a silo loss.
+/// Each pass is a span continuing the trace of the wake-ups it serves (the first is its parent, the others links),
+/// and is measured per controller.
 /// </summary>
 public abstract partial class ReconcilerGrain : Grain, IRemindable
 {
     private const string ReminderName = "resync";
     private const int MaxRunsInARow = 5;
+    private const int MaxWakers = 8;
 
     private readonly ILogger logger;
     private readonly TimeProvider time;
@@ -20,6 +26,9 @@ public abstract partial class ReconcilerGrain : Grain, IRemindable
     private int failures;
     private IGrainTimer? requeue;
     private DateTimeOffset requeueAt;
+    private readonly List<ActivityContext> wakers = [];
+    private GrainetesTelemetry? telemetry;
+    private string? controllerName;
 
     private protected ReconcilerGrain(ILogger logger, TimeProvider time)
     {
@@ -32,8 +41,20 @@ public abstract partial class ReconcilerGrain : Grain, IRemindable
 
     private protected TimeProvider Time => time;
 
+    /// <summary>The controller's name in metrics and spans: the grain class without its <c>Grain</c> suffix.</summary>
+    private string ControllerName => controllerName ??= GetType().Name.EndsWith("Grain", StringComparison.Ordinal) ? GetType().Name[..^5] : GetType().Name;
+
+    // From the grain's services rather than every controller's constructor: the base class measures all of them alike.
+    private GrainetesTelemetry Telemetry => telemetry ??= ServiceProvider.GetRequiredService<GrainetesTelemetry>();
+
     public Task Reconcile()
     {
+        // The caller's trace (a change the controller manager routed here) is continued by the pass that serves it.
+        if (Activity.Current is { } waker && wakers.Count < MaxWakers && !wakers.Contains(waker.Context))
+        {
+            wakers.Add(waker.Context);
+        }
+
         dirty = true;
         if (!running)
         {
@@ -51,27 +72,45 @@ public abstract partial class ReconcilerGrain : Grain, IRemindable
 
     private async Task RunAsync()
     {
+        // The loop outlives the call that started it: each pass names its own parent.
+        Activity.Current = null;
+        Telemetry.ControllerStarted(ControllerName);
         try
         {
             var runs = 0;
+            var followUpParent = default(ActivityContext);
             while (dirty)
             {
                 dirty = false;
                 ReconcileOutcome outcome;
+                var started = Stopwatch.GetTimestamp();
+                using var span = StartPass(followUpParent);
                 try
                 {
                     outcome = await ReconcileOnceAsync();
                     failures = 0;
+                    Telemetry.RecordReconcile(ControllerName, succeeded: true, Stopwatch.GetElapsedTime(started));
                 }
                 catch (Exception ex)
                 {
                     // Conflicts and storage hiccups are routine: look again soon, less soon each time.
                     failures++;
+                    Telemetry.RecordReconcile(ControllerName, succeeded: false, Stopwatch.GetElapsedTime(started));
+                    span?.SetStatus(ActivityStatusCode.Error, ex.Message);
                     var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, Math.Min(failures, 8))));
                     LogFailed(ex, this.GetPrimaryKeyString(), delay.TotalMilliseconds);
+                    if (span is { Recorded: true } && wakers.Count < MaxWakers)
+                    {
+                        // The retry continues this trace, whenever the timer brings it.
+                        wakers.Add(span.Context);
+                    }
+
                     RequeueAfter(delay);
                     continue;
                 }
+
+                span?.SetTag("grainetes.reconcile.changed", outcome.Changed);
+                followUpParent = span is null ? default : ParentContextOf(span);
 
                 await FollowReminderAsync(outcome.Exists);
                 if (outcome.RequeueAfter is { } after)
@@ -90,6 +129,33 @@ public abstract partial class ReconcilerGrain : Grain, IRemindable
             running = false;
         }
     }
+
+    /// <summary>
+    /// A pass's span: under the first traced wake-up it serves, linked to the others; a follow-up pass (the last one
+    /// changed something) with no new wake-ups stays under the same parent as the pass before it.
+    /// </summary>
+    private Activity? StartPass(ActivityContext followUpParent)
+    {
+        var parent = wakers.FirstOrDefault(w => (w.TraceFlags & ActivityTraceFlags.Recorded) != 0);
+        if (parent == default)
+        {
+            parent = wakers.Count > 0 ? wakers[0] : followUpParent;
+        }
+
+        var links = wakers.Where(w => w != parent).Select(w => new ActivityLink(w)).ToList();
+        wakers.Clear();
+        var span = Telemetry.Source.StartActivity("reconcile " + ControllerName, ActivityKind.Internal, parent, links: links);
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag("grainetes.controller", ControllerName);
+            span.SetTag("grainetes.key", this.GetPrimaryKeyString());
+        }
+
+        return span;
+    }
+
+    private static ActivityContext ParentContextOf(Activity span) =>
+        span.ParentSpanId == default ? default : new ActivityContext(span.TraceId, span.ParentSpanId, span.ActivityTraceFlags, isRemote: true);
 
     private void RequeueAfter(TimeSpan delay)
     {

@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Grainetes.Abstractions.Hosting;
+using Grainetes.Abstractions.Telemetry;
 using Grainetes.Grains.Storage;
 using Grainetes.Grains.Store;
 using Grainetes.Machinery.Errors;
@@ -30,6 +31,8 @@ public static class GrainetesSiloBuilderExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IObjectAdmission, Grainetes.Grains.Services.ServiceAdmission>());
         builder.Services.TryAddSingleton<Grainetes.Abstractions.Health.IStorageProbe, ChangeLogStorageProbe>();
         builder.Services.AddGrainetesSerialization();
+        builder.Services.AddGrainetesInstruments();
+        builder.AddIncomingGrainCallFilter<Grainetes.Grains.Telemetry.ReminderTickFilter>();
         builder.AddAzureTableGrainStorage(ObjectGrain.StorageName, o =>
         {
             o.TableServiceClient = new TableServiceClient(options.ConnectionString);

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Grainetes.Abstractions.Controllers;
 using Grainetes.Abstractions.Store;
+using Grainetes.Abstractions.Telemetry;
 using Grainetes.Grains.Events;
 using Grainetes.Machinery.Errors;
 using Grainetes.Machinery.Scheduling;
@@ -16,6 +18,8 @@ namespace Grainetes.Grains.Scheduling;
 /// without double-booking. Pods that fit nowhere wait until a node appears or changes or a pod goes away.
 /// Reentrant: every turn runs on the activation's single thread, so state needs no locks, but each await is a
 /// point where other turns (watch batches, binding completions) interleave.
+/// Each attempt is a span under the pod's latest change (so it continues the trace that created the pod) and is
+/// measured, as is each pod's time from arrival to binding.
 /// </summary>
 [Reentrant]
 public sealed partial class SchedulerGrain : Grain, ISchedulerGrain, IRemindable
@@ -31,6 +35,7 @@ public sealed partial class SchedulerGrain : Grain, ISchedulerGrain, IRemindable
     private static readonly WriteOptions StatusWrite = new() { PatchType = "application/merge-patch+json", Subresource = "status" };
 
     private readonly EventRecorder recorder;
+    private readonly GrainetesTelemetry telemetry;
     private readonly TimeProvider time;
     private readonly ILogger<SchedulerGrain> logger;
     private readonly SchedulingCache cache = new();
@@ -48,15 +53,19 @@ public sealed partial class SchedulerGrain : Grain, ISchedulerGrain, IRemindable
     // Pods whose binding is being written.
     private readonly HashSet<string> binding = new(StringComparer.Ordinal);
 
+    // When each pod waiting for a node arrived, and the trace context of its latest change.
+    private readonly Dictionary<string, Arrival> arrivals = new(StringComparer.Ordinal);
+
     private bool synced;
     private bool pumping;
     private int writesInFlight;
     private TaskCompletionSource? writeSlotFreed;
     private Task? following;
 
-    public SchedulerGrain(EventRecorder recorder, TimeProvider time, ILogger<SchedulerGrain> logger)
+    public SchedulerGrain(EventRecorder recorder, GrainetesTelemetry telemetry, TimeProvider time, ILogger<SchedulerGrain> logger)
     {
         this.recorder = recorder;
+        this.telemetry = telemetry;
         this.time = time;
         this.logger = logger;
     }
@@ -66,6 +75,7 @@ public sealed partial class SchedulerGrain : Grain, ISchedulerGrain, IRemindable
         // The watch loops are this grain's work, not calls into it: keep it alive while they run. The reminder
         // brings it back (and re-runs a pass) if its silo dies.
         DelayDeactivation(TimeSpan.MaxValue);
+        telemetry.SchedulerStarted();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         following = FollowAsync();
     }
@@ -127,6 +137,8 @@ public sealed partial class SchedulerGrain : Grain, ISchedulerGrain, IRemindable
 
     private async Task FollowAsync()
     {
+        // The watch loops live as long as the activation: they belong to no caller's trace.
+        Activity.Current = null;
         var token = stopping.Token;
         try
         {
@@ -284,10 +296,10 @@ public sealed partial class SchedulerGrain : Grain, ISchedulerGrain, IRemindable
             return;
         }
 
-        ApplyPod(PodInfo.Parse(change.Json));
+        ApplyPod(PodInfo.Parse(change.Json), change.TraceParent);
     }
 
-    private void ApplyPod(PodInfo pod)
+    private void ApplyPod(PodInfo pod, string? traceParent = null)
     {
         if (pod.NodeName.Length > 0)
         {
@@ -319,13 +331,13 @@ public sealed partial class SchedulerGrain : Grain, ISchedulerGrain, IRemindable
             return;
         }
 
-        Enqueue(pod);
+        Enqueue(pod, traceParent);
     }
 
     private bool IsHandled(string key) =>
         queued.ContainsKey(key) || unschedulable.ContainsKey(key) || binding.Contains(key) || cache.NodeOf(key) is not null;
 
-    private void Enqueue(PodInfo pod)
+    private void Enqueue(PodInfo pod, string? traceParent = null)
     {
         if (!queued.ContainsKey(pod.Key))
         {
@@ -333,6 +345,14 @@ public sealed partial class SchedulerGrain : Grain, ISchedulerGrain, IRemindable
         }
 
         queued[pod.Key] = pod;
+        if (!arrivals.TryGetValue(pod.Key, out var arrival))
+        {
+            arrivals[pod.Key] = new Arrival(Stopwatch.GetTimestamp(), traceParent);
+        }
+        else if (traceParent is not null)
+        {
+            arrivals[pod.Key] = arrival with { TraceParent = traceParent };
+        }
     }
 
     private void Drop(string key)
@@ -340,6 +360,7 @@ public sealed partial class SchedulerGrain : Grain, ISchedulerGrain, IRemindable
         queued.Remove(key);
         unschedulable.Remove(key);
         reportedFailures.Remove(key);
+        arrivals.Remove(key);
     }
 
     private void RetryUnschedulable()
@@ -379,23 +400,37 @@ public sealed partial class SchedulerGrain : Grain, ISchedulerGrain, IRemindable
                 }
 
                 // The decision and its accounting happen in this one turn; only the writes are awaited.
-                var result = algorithm.Schedule(pod, cache.Nodes);
-                if (result.Node is { } node)
+                var ambient = Activity.Current;
+                var attempt = StartAttempt(pod);
+                try
                 {
-                    cache.Assume(pod, node.Name);
-                    binding.Add(pod.Key);
-                    reportedFailures.Remove(pod.Key);
-                    StartWrite(BindAsync(pod, node.Name));
-                }
-                else
-                {
-                    unschedulable[pod.Key] = pod;
-                    if (!reportedFailures.TryGetValue(pod.Key, out var reported) || reported != result.Message)
+                    var result = algorithm.Schedule(pod, cache.Nodes);
+                    if (result.Node is { } node)
                     {
-                        reportedFailures[pod.Key] = result.Message!;
-                        LogUnschedulable(pod.Key, result.Message!);
-                        StartWrite(ReportUnschedulableAsync(pod, result.Message!));
+                        cache.Assume(pod, node.Name);
+                        binding.Add(pod.Key);
+                        reportedFailures.Remove(pod.Key);
+                        attempt.Span?.SetTag("k8s.node", node.Name);
+                        StartWrite(BindAsync(pod, node.Name, attempt));
                     }
+                    else
+                    {
+                        unschedulable[pod.Key] = pod;
+                        attempt.Span?.SetTag("grainetes.scheduler.reason", result.Message);
+                        if (!reportedFailures.TryGetValue(pod.Key, out var reported) || reported != result.Message)
+                        {
+                            reportedFailures[pod.Key] = result.Message!;
+                            LogUnschedulable(pod.Key, result.Message!);
+                            StartWrite(ReportUnschedulableAsync(pod, result.Message!));
+                        }
+
+                        attempt.Finish(telemetry, "unschedulable");
+                    }
+                }
+                finally
+                {
+                    // The attempt's span is current only for the writes started under it.
+                    Activity.Current = ambient;
                 }
 
                 while (writesInFlight >= MaxConcurrentWrites && !stopping.IsCancellationRequested)
@@ -436,7 +471,41 @@ public sealed partial class SchedulerGrain : Grain, ISchedulerGrain, IRemindable
         }
     }
 
-    private async Task BindAsync(PodInfo pod, string nodeName)
+    /// <summary>One decision: its span (under the pod's latest change) and when it started.</summary>
+    private SchedulingAttempt StartAttempt(PodInfo pod)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var arrival = arrivals.GetValueOrDefault(pod.Key) ?? new Arrival(now, null);
+        var span = arrival.TraceParent is null ? null : telemetry.StartSpan("schedule pod", arrival.TraceParent);
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag("k8s.namespace", pod.Namespace);
+            span.SetTag("k8s.name", pod.Name);
+        }
+
+        return new SchedulingAttempt(span, now, arrival.QueuedAt);
+    }
+
+    private async Task BindAsync(PodInfo pod, string nodeName, SchedulingAttempt attempt)
+    {
+        var outcome = "error";
+        try
+        {
+            if (await TryBindAsync(pod, nodeName))
+            {
+                outcome = "scheduled";
+                arrivals.Remove(pod.Key);
+                telemetry.RecordPodScheduled(Stopwatch.GetElapsedTime(attempt.QueuedAt));
+            }
+        }
+        finally
+        {
+            attempt.Finish(telemetry, outcome);
+        }
+    }
+
+    /// <summary>Writes the binding and what follows it; false when the pod went back to the queue instead.</summary>
+    private async Task<bool> TryBindAsync(PodInfo pod, string nodeName)
     {
         var podGrain = GrainFactory.GetGrain<IObjectGrain>(new ObjectKey("pods", pod.Namespace, pod.Name).GrainKey);
         string bound;
@@ -451,7 +520,7 @@ public sealed partial class SchedulerGrain : Grain, ISchedulerGrain, IRemindable
                 LogNodeGone(pod.Key, nodeName);
                 Enqueue(pod);
                 Pump();
-                return;
+                return false;
             }
 
             // The resource version makes the binding conditional on the pod being as decided on: never bound twice.
@@ -467,7 +536,7 @@ public sealed partial class SchedulerGrain : Grain, ISchedulerGrain, IRemindable
             binding.Remove(pod.Key);
             cache.Forget(pod.Key);
             await RequeueFromStoreAsync(podGrain);
-            return;
+            return false;
         }
         catch (Exception ex)
         {
@@ -476,7 +545,7 @@ public sealed partial class SchedulerGrain : Grain, ISchedulerGrain, IRemindable
             LogBindFailed(ex, pod.Key, nodeName);
             await Task.Delay(RetryDelay, time);
             await RequeueFromStoreAsync(podGrain);
-            return;
+            return false;
         }
 
         binding.Remove(pod.Key);
@@ -490,6 +559,7 @@ public sealed partial class SchedulerGrain : Grain, ISchedulerGrain, IRemindable
             "Scheduled",
             $"Successfully assigned {pod.Namespace}/{pod.Name} to {nodeName}",
             Component);
+        return true;
     }
 
     /// <summary>After a failed binding: the pod's own latest view decides whether it still needs a node.</summary>
@@ -596,6 +666,18 @@ public sealed partial class SchedulerGrain : Grain, ISchedulerGrain, IRemindable
     }
 
     private IResourceCollectionGrain Collection(string kind) => GrainFactory.GetGrain<IResourceCollectionGrain>(kind);
+
+    private sealed record Arrival(long QueuedAt, string? TraceParent);
+
+    private readonly record struct SchedulingAttempt(Activity? Span, long Started, long QueuedAt)
+    {
+        public void Finish(GrainetesTelemetry telemetry, string result)
+        {
+            telemetry.RecordSchedulingAttempt(result, Stopwatch.GetElapsedTime(Started));
+            Span?.SetTag("grainetes.scheduler.result", result);
+            Span?.Dispose();
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scheduler synced: {Nodes} nodes, {Pods} pods on nodes, {Queued} pods to schedule")]
     private partial void LogSynced(int nodes, int pods, int queued);

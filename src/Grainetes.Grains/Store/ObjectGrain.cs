@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Grainetes.Abstractions.Controllers;
 using Grainetes.Abstractions.Store;
+using Grainetes.Abstractions.Telemetry;
 using Grainetes.Machinery.Errors;
 using Grainetes.Machinery.Defaulting;
 using Grainetes.Machinery.Patching;
@@ -27,6 +28,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
     private readonly ResourceRegistry registry;
     private readonly ObjectValidator validator;
     private readonly TimeProvider time;
+    private readonly GrainetesTelemetry telemetry;
     private readonly ILogger<ObjectGrain> logger;
 
     private ObjectKey key;
@@ -45,8 +47,10 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         TimeProvider time,
         IEnumerable<IObjectAdmission> admissions,
         StoredValueProtector protector,
+        GrainetesTelemetry telemetry,
         ILogger<ObjectGrain> logger)
     {
+        this.telemetry = telemetry;
         this.state = state;
         this.protector = protector;
         allAdmissions = admissions;
@@ -343,7 +347,9 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
             return obj.ToJsonString();
         }
 
+        using var span = StartCommitSpan(eventType);
         var rv = await collection.Reserve();
+        span?.SetTag("k8s.resource_version", rv);
         SetVersion(obj, rv);
         var json = obj.ToJsonString();
         var previous = (state.State.Json, state.State.ResourceVersion);
@@ -366,7 +372,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         current = obj;
         currentJson = json;
         lastPersisted = time.GetUtcNow();
-        await collection.Committed(new ChangeEvent(rv, eventType, key.Namespace, key.Name, json));
+        await collection.Committed(new ChangeEvent(rv, eventType, key.Namespace, key.Name, json, GrainetesTelemetry.CurrentTraceParent()));
         await AfterCommitAsync(before, obj, removed: false);
         return json;
     }
@@ -378,7 +384,9 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
             return obj.ToJsonString();
         }
 
+        using var span = StartCommitSpan(WatchEventType.Deleted);
         var rv = await collection.Reserve();
+        span?.SetTag("k8s.resource_version", rv);
         SetVersion(obj, rv);
         var json = obj.ToJsonString();
         var previous = (state.State.Json, state.State.ResourceVersion);
@@ -397,10 +405,28 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 
         current = null;
         currentJson = null;
-        await collection.Committed(new ChangeEvent(rv, WatchEventType.Deleted, key.Namespace, key.Name, json));
+        await collection.Committed(new ChangeEvent(rv, WatchEventType.Deleted, key.Namespace, key.Name, json, GrainetesTelemetry.CurrentTraceParent()));
         NotifyGarbageCollector(obj, "Background");
         await AfterCommitAsync(null, obj, removed: true);
         return json;
+    }
+
+    /// <summary>
+    /// The commit point as a span: its context travels with the change event, so whatever the change wakes
+    /// continues this trace.
+    /// </summary>
+    private System.Diagnostics.Activity? StartCommitSpan(WatchEventType eventType)
+    {
+        var span = telemetry.StartSpan("commit " + key.Resource);
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag("k8s.resource", key.Resource);
+            span.SetTag("k8s.namespace", key.Namespace);
+            span.SetTag("k8s.name", key.Name);
+            span.SetTag("k8s.event", eventType.ToString());
+        }
+
+        return span;
     }
 
     private void NotifyGarbageCollector(JsonObject obj, string policy)

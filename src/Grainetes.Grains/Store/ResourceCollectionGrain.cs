@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Grainetes.Abstractions.Store;
+using Grainetes.Abstractions.Telemetry;
 using Grainetes.Grains.Storage;
 using Grainetes.Machinery.Errors;
 using Grainetes.Machinery.Selectors;
@@ -25,6 +26,7 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
 
     private readonly ChangeLogStore store;
     private readonly StoreOptions options;
+    private readonly ObjectCounts objectCounts;
     private readonly ILogger<ResourceCollectionGrain> logger;
 
     private readonly Dictionary<string, SortedDictionary<string, CachedObject>> objects = new(StringComparer.Ordinal);
@@ -52,9 +54,10 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
     private int logsSinceCompaction;
     private IGrainTimer? reservationTimer;
 
-    public ResourceCollectionGrain(ChangeLogStore store, IOptions<StoreOptions> options, ILogger<ResourceCollectionGrain> logger)
+    public ResourceCollectionGrain(ChangeLogStore store, IOptions<StoreOptions> options, ObjectCounts objectCounts, ILogger<ResourceCollectionGrain> logger)
     {
         this.store = store;
+        this.objectCounts = objectCounts;
         this.options = options.Value;
         this.logger = logger;
     }
@@ -101,12 +104,14 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
             Period = TimeSpan.FromSeconds(15),
             Interleave = true,
         });
+        ReportCount();
         LogActivated(kind, objects.Sum(n => n.Value.Count), replayed, visibleVersion);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         reservationTimer?.Dispose();
+        objectCounts.Forget(kind);
         await flushing;
         await indexFlushing;
         if (pendingIndexFrom < visibleVersion)
@@ -390,6 +395,7 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
                 newEvents = NewSignal();
                 signal.TrySetResult();
                 TrimMemory();
+                ReportCount();
                 ScheduleIndexFlush();
             }
         }
@@ -530,6 +536,9 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
             }
         }
     }
+
+    /// <summary>The per-kind object gauge reads this silo's reports; a kind lives on one silo at a time.</summary>
+    private void ReportCount() => objectCounts.Report(kind, objects.Sum(n => (long)n.Value.Count));
 
     private CachedObject? Find(string ns, string name) =>
         objects.TryGetValue(ns, out var names) && names.TryGetValue(name, out var cached) ? cached : null;

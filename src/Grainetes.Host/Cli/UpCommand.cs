@@ -17,7 +17,11 @@ public static class UpCommand
         var storage = new Option<string?>("--storage") { Description = "Azure Table Storage connection string (default: start Azurite under --home)" };
         var siloPort = new Option<int>("--silo-port") { Description = "Orleans silo-to-silo port", DefaultValueFactory = _ => 11111 };
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Orleans client gateway port", DefaultValueFactory = _ => 30000 };
-        var otelConsole = new Option<bool>("--otel-console") { Description = "Export traces and metrics to the console" };
+        var otelConsole = new Option<bool>("--otel-console")
+        {
+            Description = "Export OpenTelemetry traces, metrics and logs to the console (--otel-console false: only /metrics, and OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set)",
+            DefaultValueFactory = _ => true,
+        };
         var nodeName = new Option<string?>("--node-name") { Description = "Name of this host's node (default: the host name)" };
         var runtime = new Option<string>("--runtime") { Description = "Container runtime: auto, docker or process", DefaultValueFactory = _ => "auto" };
         runtime.AcceptOnlyFromAmong("auto", "docker", "process");

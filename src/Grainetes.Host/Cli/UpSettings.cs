@@ -14,7 +14,8 @@ public sealed record UpSettings
 
     public int GatewayPort { get; init; } = 30000;
 
-    public bool OtelConsole { get; init; }
+    /// <summary>Export traces, metrics and logs to the console (the default; <c>--otel-console false</c> turns it off).</summary>
+    public bool OtelConsole { get; init; } = true;
 
     public string ClusterId { get; init; } = "grainetes";
 

@@ -35,7 +35,8 @@ public static class ClusterHost
         return 0;
     }
 
-    public static WebApplication Build(UpSettings settings, string connectionString)
+    /// <param name="exporters">Telemetry exporters beside the console, OTLP and <c>/metrics</c> (tests export to memory).</param>
+    public static WebApplication Build(UpSettings settings, string connectionString, TelemetryExporters? exporters = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
         var identity = NodeIdentity.Detect(settings.NodeName);
@@ -121,14 +122,16 @@ public static class ClusterHost
             o.PodEvictionTimeout = settings.PodEvictionTimeout;
         });
         builder.Services.AddHostedService<ControlPlaneStarter>();
-        builder.Services.AddGrainetesTelemetry(settings.OtelConsole);
+        builder.AddGrainetesTelemetry(settings.OtelConsole, identity.Name, exporters);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
         var app = builder.Build();
 
+        app.UseGrainetesApiTelemetry();
         app.UseGrainetesApiErrors();
         app.UseGrainetesApiSecurity();
         app.MapGrainetesApi();
+        app.MapGrainetesMetrics();
         return app;
     }
 

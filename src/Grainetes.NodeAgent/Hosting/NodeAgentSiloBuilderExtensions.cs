@@ -1,3 +1,4 @@
+using Grainetes.Abstractions.Telemetry;
 using Grainetes.NodeAgent.Kubelet;
 using Grainetes.NodeAgent.Placement;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +20,7 @@ public static class NodeAgentSiloBuilderExtensions
         builder.Services.AddPlacementDirector<NodePinnedPlacement, NodePinnedPlacementDirector>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<PodWorkerRegistry>();
+        builder.Services.AddGrainetesInstruments();
         builder.Services.AddOptions<KubeletOptions>();
         builder.Services.AddHostedService<NodeAgentWorker>();
         builder.Services.TryAddSingleton<Abstractions.Streaming.INodeStreaming, Streaming.NodeStreamingService>();

@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Grainetes.Abstractions.Telemetry;
 using Grainetes.NodeAgent.Runtime;
 using Microsoft.Extensions.Logging;
 using static Grainetes.NodeAgent.Kubelet.PodJson;
@@ -11,7 +13,9 @@ namespace Grainetes.NodeAgent.Kubelet;
 /// Owns one pod on this node: brings its containers to what the spec asks, follows them, probes them,
 /// reports the pod's status and, once the pod is marked for deletion, stops everything and reports it gone.
 /// The loop is level-triggered: every sync looks at the runtime afresh and does the next step, so a sync
-/// that fails half-way (or a silo restart) is repaired by the next one.
+/// that fails half-way (or a silo restart) is repaired by the next one. A sync that follows a traced change of the
+/// pod is a span in that change's trace (and so are the container starts and runtime calls it makes); it measures
+/// the pod's startup (creation to Ready) and counts container restarts.
 /// </summary>
 public sealed class PodWorker
 {
@@ -20,6 +24,7 @@ public sealed class PodWorker
     private readonly KubeletOptions options;
     private readonly TimeProvider time;
     private readonly ILogger logger;
+    private readonly GrainetesTelemetry? telemetry;
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly List<ContainerRecord> initRecords = [];
     private readonly List<ContainerRecord> appRecords = [];
@@ -34,10 +39,25 @@ public sealed class PodWorker
     private string? lastReportedJson;
     private ProbeRunner? probes;
     private volatile SyncProgress progress = new(0, DateTimeOffset.MinValue);
+    private string? pendingTrace;
+    private bool startupMeasured;
 
-    public PodWorker(JsonObject pod, IContainerRuntime runtime, IPodHost host, KubeletOptions options, TimeProvider time, ILogger logger)
+    public PodWorker(
+        JsonObject pod,
+        IContainerRuntime runtime,
+        IPodHost host,
+        KubeletOptions options,
+        TimeProvider time,
+        ILogger logger,
+        GrainetesTelemetry? telemetry = null,
+        string? traceParent = null)
     {
         this.pod = pod;
+        this.telemetry = telemetry;
+        pendingTrace = traceParent;
+
+        // A pod that was Ready before this worker (a silo restart) has no startup left to measure.
+        startupMeasured = IsReady(Node(pod, "status") as JsonObject);
         this.runtime = runtime;
         this.host = host;
         this.options = options;
@@ -82,11 +102,15 @@ public sealed class PodWorker
     /// <summary>How many syncs have finished and when the worker next wakes by itself: lets tests move manual time exactly as far as the worker waits.</summary>
     internal SyncProgress Progress => progress;
 
-    /// <summary>A new version of the pod (a deletion mark, a new image); the worker acts on it at its next sync, which this wakes.</summary>
-    public void Update(JsonObject pod)
+    /// <summary>
+    /// A new version of the pod (a deletion mark, a new image); the worker acts on it at its next sync, which this wakes
+    /// and which continues <paramref name="traceParent"/>, the trace of the change, when there is one.
+    /// </summary>
+    public void Update(JsonObject pod, string? traceParent = null)
     {
         if (Str(pod, "metadata", "uid") != Uid) return;
         this.pod = pod;
+        if (traceParent is not null) Volatile.Write(ref pendingTrace, traceParent);
         wake.Writer.TryWrite(true);
     }
 
@@ -104,11 +128,16 @@ public sealed class PodWorker
             Timeout = Timeout.InfiniteTimeSpan,
         };
         probes = new ProbeRunner(runtime, http, time);
+
+        // Each sync picks its own trace: the worker's loop belongs to none.
+        Activity.Current = null;
+        telemetry?.RecordContainerRestart(host.NodeName, Namespace, count: 0);
         try
         {
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                var span = StartSync();
                 try
                 {
                     if (await SyncAsync(cancellationToken))
@@ -118,11 +147,13 @@ public sealed class PodWorker
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
+                    span?.SetStatus(ActivityStatusCode.Error, e.Message);
                     PodWorkerLog.SyncFailed(logger, e, Namespace, Name);
                 }
                 finally
                 {
                     UpdateSnapshot();
+                    span?.Dispose();
                 }
 
                 var delay = NextWake();
@@ -134,6 +165,23 @@ public sealed class PodWorker
         {
             // Cancellation is the silo stopping; the containers stay for the next worker.
         }
+    }
+
+    /// <summary>A span for a sync that follows a traced change of the pod; periodic syncs stay untraced.</summary>
+    private Activity? StartSync()
+    {
+        var trace = Interlocked.Exchange(ref pendingTrace, null);
+        if (trace is null || telemetry is null) return null;
+        var span = telemetry.StartSpan("sync pod", trace);
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag("k8s.namespace", Namespace);
+            span.SetTag("k8s.name", Name);
+            span.SetTag("k8s.pod.uid", Uid);
+            span.SetTag("k8s.node", host.NodeName);
+        }
+
+        return span;
     }
 
     /// <summary>One pass over the pod; true once it has terminated and been reported gone.</summary>
@@ -213,6 +261,8 @@ public sealed class PodWorker
 
         if (adoptedCount > 0)
         {
+            // Started by an earlier worker: its startup is not this worker's to measure.
+            startupMeasured = true;
             PodWorkerLog.Adopted(logger, adoptedCount, Namespace, Name);
         }
     }
@@ -355,8 +405,27 @@ public sealed class PodWorker
         await StartAsync(current, record, cancellationToken);
     }
 
-    /// <summary>Pulls, configures, creates and starts the next instance of a container, leaving a waiting reason when a step cannot be done yet.</summary>
+    /// <summary>Starts the next instance of a container, as a span inside the sync's trace when it has one.</summary>
     private async Task StartAsync(JsonObject current, ContainerRecord record, CancellationToken cancellationToken)
+    {
+        using var span = Activity.Current is not null ? telemetry?.StartSpan("start container") : null;
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag("k8s.namespace", Namespace);
+            span.SetTag("k8s.name", Name);
+            span.SetTag("k8s.container.name", record.Name);
+            span.SetTag("container.image.name", Str(record.Spec, "image"));
+        }
+
+        await StartInstanceAsync(current, record, cancellationToken);
+        if (span is not null && record.WaitingReason is { } waiting)
+        {
+            span.SetStatus(ActivityStatusCode.Error, waiting);
+        }
+    }
+
+    /// <summary>Pulls, configures, creates and starts the next instance of a container, leaving a waiting reason when a step cannot be done yet.</summary>
+    private async Task StartInstanceAsync(JsonObject current, ContainerRecord record, CancellationToken cancellationToken)
     {
         var spec = record.Spec ?? [];
         var image = Str(spec, "image") ?? "";
@@ -442,6 +511,7 @@ public sealed class PodWorker
         // The instance just replaced becomes the previous one; the one before that is no longer needed.
         if (record.Current is { } replaced)
         {
+            telemetry?.RecordContainerRestart(host.NodeName, Namespace);
             if (record.Previous is { } older)
             {
                 await RemoveQuietlyAsync(older.ContainerId, cancellationToken);
@@ -746,12 +816,27 @@ public sealed class PodWorker
             await host.ReportStatusAsync(Namespace, Name, Uid, status, cancellationToken);
             lastReported = status;
             lastReportedJson = json;
+            MeasureStartup(current, status);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             PodWorkerLog.ReportFailed(logger, e, Namespace, Name);
         }
     }
+
+    /// <summary>Pod startup as Kubernetes' SLI counts it: from the pod's creation to the first Ready this node reported.</summary>
+    private void MeasureStartup(JsonObject current, JsonObject status)
+    {
+        if (startupMeasured || telemetry is null || !IsReady(status)) return;
+        startupMeasured = true;
+        if (Time(current, "metadata", "creationTimestamp") is { } created)
+        {
+            telemetry.RecordPodStartup(host.NodeName, time.GetUtcNow() - created);
+        }
+    }
+
+    private static bool IsReady(JsonObject? status) =>
+        Objects(status, "conditions").Any(c => Str(c, "type") == "Ready" && Str(c, "status") == "True");
 
     private static ContainerView View(ContainerRecord record) => new()
     {

@@ -11,6 +11,9 @@ internal sealed class ClusterProcess : IAsyncDisposable
     private readonly StringBuilder output = new();
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Tests read the host's output, not its spans: the console exporter stays off unless a test asks for it.</summary>
+    private static readonly string[] QuietTelemetry = ["--otel-console", "false"];
+
     private ClusterProcess(string home, int apiPort, string storage, bool secure, string[] extraArguments)
     {
         Home = home;
@@ -27,7 +30,7 @@ internal sealed class ClusterProcess : IAsyncDisposable
             RepositoryPaths.HostDll, "up", "--home", home, "--api-port", apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--storage", storage, "--silo-port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--gateway-port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }.Concat(secure ? [] : ["--insecure-http"]).Concat(extraArguments))
+        }.Concat(secure ? [] : ["--insecure-http"]).Concat(extraArguments).Concat(extraArguments.Contains("--otel-console") ? [] : QuietTelemetry))
         {
             info.ArgumentList.Add(arg);
         }
