@@ -23,6 +23,9 @@ internal static class KindPrinters
         ("batch", "CronJob") => BatchPrinters.CronJob,
         ("coordination.k8s.io", "Lease") => ConfigPrinters.Lease,
         ("discovery.k8s.io", "EndpointSlice") => EndpointSlicePrinter.Printer,
+        ("autoscaling", "HorizontalPodAutoscaler") => AutoscalingPrinters.HorizontalPodAutoscaler,
+        ("metrics.k8s.io", "NodeMetrics") => MetricsPrinters.NodeMetrics,
+        ("metrics.k8s.io", "PodMetrics") => MetricsPrinters.PodMetrics,
         _ => ConfigPrinters.Default,
     };
 }

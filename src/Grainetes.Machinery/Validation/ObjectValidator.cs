@@ -48,6 +48,7 @@ public sealed class ObjectValidator
             ["cronjobs.batch"] = new(NameValidation.IsDns1123Subdomain, BuiltInRules.CronJob),
             ["leases.coordination.k8s.io"] = DefaultRule,
             ["endpointslices.discovery.k8s.io"] = DefaultRule,
+            ["horizontalpodautoscalers.autoscaling"] = new(NameValidation.IsDns1123Subdomain, HorizontalPodAutoscalerRules.Validate),
         };
         foreach (var (key, rule) in extraRules ?? new Dictionary<string, KindRule>()) rules[key] = rule;
     }
