@@ -35,6 +35,7 @@ public static class ApiServerExtensions
         services.TryAddSingleton<ResourceHandler>();
         services.TryAddSingleton<WatchHandler>();
         services.TryAddSingleton<DiscoveryHandler>();
+        services.TryAddSingleton<MetricsHandler>();
         services.TryAddSingleton(sp => new OpenApiDocuments(sp.GetRequiredService<ResourceRegistry>()));
         services.TryAddSingleton(sp => new DiscoveryDocuments(
             sp.GetRequiredService<ResourceRegistry>(),
@@ -135,6 +136,12 @@ public static class ApiServerExtensions
 
         var parser = context.RequestServices.GetRequiredService<ResourcePathParser>();
         var request = parser.Parse(group, version, resourceSegments)!;
+        if (!request.Type.Stored)
+        {
+            await context.RequestServices.GetRequiredService<MetricsHandler>().HandleAsync(context, request);
+            return;
+        }
+
         await context.RequestServices.GetRequiredService<ResourceHandler>().HandleAsync(context, request);
     }
 }

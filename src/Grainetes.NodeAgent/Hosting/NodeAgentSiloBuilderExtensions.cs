@@ -21,6 +21,8 @@ public static class NodeAgentSiloBuilderExtensions
         builder.Services.TryAddSingleton<PodWorkerRegistry>();
         builder.Services.AddOptions<KubeletOptions>();
         builder.Services.AddHostedService<NodeAgentWorker>();
+        builder.Services.AddOptions<Grainetes.NodeAgent.Metrics.MetricsOptions>();
+        builder.Services.AddHostedService<Grainetes.NodeAgent.Metrics.ResourceUsageSampler>();
         return builder;
     }
 }
