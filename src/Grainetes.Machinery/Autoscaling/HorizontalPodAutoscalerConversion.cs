@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -15,6 +16,9 @@ public static class HorizontalPodAutoscalerConversion
     public const string CurrentMetricsAnnotation = "autoscaling.alpha.kubernetes.io/current-metrics";
     public const string ConditionsAnnotation = "autoscaling.alpha.kubernetes.io/conditions";
     public const string BehaviorAnnotation = "autoscaling.alpha.kubernetes.io/behavior";
+
+    // Annotation values are JSON text inside JSON: written plainly, as Go writes them, not with \u0022 escapes.
+    private static readonly JsonSerializerOptions AnnotationJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static readonly string[] CarriedAnnotations = [MetricsAnnotation, CurrentMetricsAnnotation, ConditionsAnnotation, BehaviorAnnotation];
 
@@ -137,7 +141,7 @@ public static class HorizontalPodAutoscalerConversion
             result["metadata"] = meta;
             var annotations = meta["annotations"] as JsonObject ?? new JsonObject();
             meta["annotations"] = annotations;
-            foreach (var (key, value) in carried) annotations[key] = value.ToJsonString();
+            foreach (var (key, value) in carried) annotations[key] = value.ToJsonString(AnnotationJson);
         }
 
         return result;
