@@ -27,4 +27,7 @@ public sealed class PodWorkerRegistry
     public PodWorker? FindByUid(string uid) => byUid.TryGetValue(uid, out var worker) ? worker : null;
 
     public IReadOnlyCollection<string> Uids => byUid.Keys.ToList();
+
+    /// <summary>Every pod worker running now (a snapshot).</summary>
+    public IReadOnlyCollection<PodWorker> Workers => byUid.Values.ToList();
 }

@@ -138,7 +138,7 @@ public sealed class ResourceHandler(
             return;
         }
 
-        await ApiResponses.WriteJsonTextAsync(context, 200, json);
+        await ApiResponses.WriteJsonTextAsync(context, 200, VersionConversion.FromStorage(request.Type, json));
     }
 
     /// <summary><c>kubectl logs</c>: streamed from the node agent of the pod's node, wherever that silo is.</summary>
@@ -259,7 +259,7 @@ public sealed class ResourceHandler(
             writer.WriteStartArray("items");
             foreach (var item in result.Items)
             {
-                writer.WriteRawValue(item, skipInputValidation: true);
+                writer.WriteRawValue(VersionConversion.FromStorage(request.Type, item), skipInputValidation: true);
             }
 
             writer.WriteEndArray();
@@ -300,8 +300,8 @@ public sealed class ResourceHandler(
         }
 
         var json = await grains.GetGrain<IObjectGrain>(new ObjectKey(type.StorageKey, request.Namespace ?? "", name).GrainKey)
-            .Create(obj.ToJsonString(), WriteOptionsFrom(context));
-        await ApiResponses.WriteJsonTextAsync(context, 201, json);
+            .Create(VersionConversion.ToStorage(type, obj).ToJsonString(), WriteOptionsFrom(context));
+        await ApiResponses.WriteJsonTextAsync(context, 201, VersionConversion.FromStorage(type, json));
     }
 
     private async Task UpdateAsync(HttpContext context, ResourceRequest request)
@@ -313,8 +313,15 @@ public sealed class ResourceHandler(
             throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({request.Name})");
         }
 
-        var json = await ObjectGrain(request).Update(obj.ToJsonString(), WriteOptionsFrom(context) with { Subresource = request.Subresource });
-        await ApiResponses.WriteJsonTextAsync(context, 200, json);
+        if (request.Subresource == "scale")
+        {
+            var scale = await ObjectGrain(request).Update(obj.ToJsonString(), WriteOptionsFrom(context) with { Subresource = request.Subresource });
+            await ApiResponses.WriteJsonTextAsync(context, 200, scale);
+            return;
+        }
+
+        var json = await ObjectGrain(request).Update(VersionConversion.ToStorage(request.Type, obj).ToJsonString(), WriteOptionsFrom(context) with { Subresource = request.Subresource });
+        await ApiResponses.WriteJsonTextAsync(context, 200, VersionConversion.FromStorage(request.Type, json));
     }
 
     private async Task PatchAsync(HttpContext context, ResourceRequest request)
@@ -345,15 +352,70 @@ public sealed class ResourceHandler(
             await RequireNamespaceAsync(request.Namespace!, forWrite: false);
         }
 
+        if (request.Type.StoredAs is not null)
+        {
+            await ApiResponses.WriteJsonTextAsync(context, 200, await ConvertedPatchAsync(request, patch, options));
+            return;
+        }
+
         var json = await ObjectGrain(request).Patch(patch.ToJsonString(), options);
         await ApiResponses.WriteJsonTextAsync(context, 200, json);
     }
+
+    /// <summary>
+    /// A patch in a version served by conversion: applied to the object as that version sees it, then stored as an
+    /// update conditional on the version read (retried when someone else wrote in between), as Kubernetes applies
+    /// patches in the request's version.
+    /// </summary>
+    private async Task<string> ConvertedPatchAsync(ResourceRequest request, JsonNode patch, WriteOptions options)
+    {
+        var type = request.Type;
+        var grain = ObjectGrain(request);
+        var patchType = options.PatchType!;
+        var apply = patchType.StartsWith("application/apply-patch", StringComparison.Ordinal);
+        for (var attempt = 1; ; attempt++)
+        {
+            var liveJson = await grain.Get();
+            if (liveJson is null)
+            {
+                if (apply && patch is JsonObject applied && request.Subresource.Length == 0)
+                {
+                    var created = Grainetes.Machinery.Patching.ServerSideApply.Apply(null, applied, type.ModelType, options.FieldManager ?? "unknown");
+                    var createdJson = await grain.Create(VersionConversion.ToStorage(type, created).ToJsonString(), options with { PatchType = null });
+                    return VersionConversion.FromStorage(type, createdJson);
+                }
+
+                throw ApiException.NotFound(type.Plural, request.Name!, type.Group);
+            }
+
+            var live = VersionConversion.FromStorage(type, JsonNode.Parse(liveJson)!.AsObject());
+            var patched = patchType switch
+            {
+                "application/merge-patch+json" => Grainetes.Machinery.Patching.JsonMergePatch.Apply(live, RequireObject(patch)),
+                "application/strategic-merge-patch+json" => Grainetes.Machinery.Patching.StrategicMergePatch.Apply(live, RequireObject(patch), type.ModelType),
+                "application/json-patch+json" => Grainetes.Machinery.Patching.JsonPatch.Apply(live, patch as JsonArray ?? throw ApiException.BadRequest("a JSON patch must be an array of operations")),
+                _ => Grainetes.Machinery.Patching.ServerSideApply.Apply(live, RequireObject(patch), type.ModelType, options.FieldManager ?? "unknown"),
+            };
+            try
+            {
+                var saved = await grain.Update(VersionConversion.ToStorage(type, patched).ToJsonString(), options with { PatchType = null });
+                return VersionConversion.FromStorage(type, saved);
+            }
+            catch (ApiException ex) when (ex.Code == 409 && attempt < 5)
+            {
+                // Written by someone else since the read: patch the newer object.
+            }
+        }
+    }
+
+    private static JsonObject RequireObject(JsonNode patch) =>
+        patch as JsonObject ?? throw ApiException.BadRequest("the patch must be a JSON object");
 
     private async Task DeleteAsync(HttpContext context, ResourceRequest request)
     {
         var options = await ReadDeleteOptionsAsync(context);
         var result = await ObjectGrain(request).Delete(options);
-        await ApiResponses.WriteJsonTextAsync(context, result.Removed ? 200 : 202, result.Json);
+        await ApiResponses.WriteJsonTextAsync(context, result.Removed ? 200 : 202, Served(request.Type, result.Json));
     }
 
     private async Task DeleteCollectionAsync(HttpContext context, ResourceRequest request)
@@ -374,7 +436,7 @@ public sealed class ResourceHandler(
             try
             {
                 var result = await grains.GetGrain<IObjectGrain>(key.GrainKey).Delete(options);
-                deleted.Add(JsonNode.Parse(result.Json));
+                deleted.Add(JsonNode.Parse(Served(request.Type, result.Json)));
             }
             catch (ApiException ex) when (ex.Code == 404)
             {
@@ -572,6 +634,18 @@ public sealed class ResourceHandler(
         }
 
         return grains.GetGrain<IObjectGrain>(new ObjectKey(request.Type.StorageKey, request.Namespace ?? "", request.Name).GrainKey);
+    }
+
+    /// <summary>An answer that may be the object (converted to the request's version) or a Status (left alone).</summary>
+    private static string Served(ResourceType type, string json)
+    {
+        if (type.StoredAs is null)
+        {
+            return json;
+        }
+
+        var node = JsonNode.Parse(json)!.AsObject();
+        return (string?)node["kind"] == type.Kind ? VersionConversion.FromStorage(type, node).ToJsonString() : json;
     }
 
     private IResourceCollectionGrain Collection(ResourceRequest request) =>

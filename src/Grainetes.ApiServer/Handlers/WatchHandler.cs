@@ -144,7 +144,7 @@ public sealed class WatchHandler(IGrainFactory grains, TablePrinter tables, IOpt
     {
         if (!asTable)
         {
-            return WriteRawEventAsync(context, type, obj);
+            return WriteRawEventAsync(context, type, Grainetes.Machinery.Resources.VersionConversion.FromStorage(request.Type, obj));
         }
 
         var table = tables.ToTable(request.Type, [obj], (string?)obj["metadata"]?["resourceVersion"], null, includeObject, time.GetUtcNow());

@@ -52,6 +52,7 @@ public static class ApiServerExtensions
         services.TryAddSingleton<Streaming.PodStreamingHandler>();
         services.TryAddSingleton<Streaming.NodeStreamRelay>();
         services.TryAddSingleton<Streaming.RemoteCommandBridge>();
+        services.TryAddSingleton<MetricsHandler>();
         services.TryAddSingleton(sp => new OpenApiDocuments(sp.GetRequiredService<ResourceRegistry>()));
         services.TryAddSingleton(sp => new DiscoveryDocuments(
             sp.GetRequiredService<ResourceRegistry>(),
@@ -168,6 +169,12 @@ public static class ApiServerExtensions
         if (request.Subresource == "token")
         {
             await context.RequestServices.GetRequiredService<TokenRequestHandler>().HandleAsync(context, request);
+            return;
+        }
+
+        if (!request.Type.Stored)
+        {
+            await context.RequestServices.GetRequiredService<MetricsHandler>().HandleAsync(context, request);
             return;
         }
 

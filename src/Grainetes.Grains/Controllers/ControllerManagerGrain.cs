@@ -20,7 +20,7 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
 {
     private const string ReminderName = "resync";
     private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(10);
-    private static readonly string[] FollowedKinds = ["replicasets.apps", "deployments.apps", "daemonsets.apps", "jobs.batch", "cronjobs.batch", "pods", "nodes", "services"];
+    private static readonly string[] FollowedKinds = ["replicasets.apps", "deployments.apps", "daemonsets.apps", "jobs.batch", "cronjobs.batch", "pods", "nodes", "services", "horizontalpodautoscalers.autoscaling"];
 
     private readonly ILogger<ControllerManagerGrain> logger;
     private readonly GrainetesTelemetry telemetry;
@@ -132,6 +132,11 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
             {
                 GrainFactory.GetGrain<ICronJobControllerGrain>(key).Reconcile().Ignore();
             }
+
+            foreach (var key in await GrainFactory.GetGrain<IResourceCollectionGrain>("horizontalpodautoscalers.autoscaling").Names(null))
+            {
+                GrainFactory.GetGrain<IHorizontalPodAutoscalerControllerGrain>(key).Reconcile().Ignore();
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -234,6 +239,17 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
             if (changes.Count > 0)
             {
                 await WakeAllDaemonSetsAsync(changes[^1].TraceParent);
+            }
+
+            return;
+        }
+
+        if (kind == "horizontalpodautoscalers.autoscaling")
+        {
+            // An HPA is evaluated on its own sync period; a change only has to reach it (its controller skips status-only ones).
+            foreach (var key in changes.Select(c => c.Namespace + "/" + c.Name).Distinct(StringComparer.Ordinal))
+            {
+                GrainFactory.GetGrain<IHorizontalPodAutoscalerControllerGrain>(key).Reconcile().Ignore();
             }
 
             return;

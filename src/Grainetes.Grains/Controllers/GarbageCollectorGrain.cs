@@ -26,7 +26,7 @@ public sealed partial class GarbageCollectorGrain : Grain, IGarbageCollectorGrai
     {
         var ns = this.GetPrimaryKeyString();
         var remaining = 0;
-        foreach (var type in registry.All)
+        foreach (var type in registry.Stored)
         {
             var dependents = await GrainFactory.GetGrain<IResourceCollectionGrain>(type.StorageKey).Dependents(ownerUid);
             foreach (var dependent in dependents)

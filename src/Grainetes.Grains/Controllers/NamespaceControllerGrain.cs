@@ -43,7 +43,7 @@ public sealed partial class NamespaceControllerGrain : Grain, INamespaceControll
         }
 
         var remaining = 0;
-        foreach (var type in registry.All.Where(t => t.Namespaced))
+        foreach (var type in registry.Stored.Where(t => t.Namespaced))
         {
             var names = await GrainFactory.GetGrain<IResourceCollectionGrain>(type.StorageKey).Names(name);
             remaining += names.Count;

@@ -86,6 +86,9 @@ public static class ObjectDefaults
             case "secrets":
                 obj["type"] ??= "Opaque";
                 break;
+            case "horizontalpodautoscalers.autoscaling":
+                HorizontalPodAutoscalerDefaults.Apply(obj);
+                break;
         }
     }
 

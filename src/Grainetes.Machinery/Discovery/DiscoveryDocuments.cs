@@ -135,11 +135,11 @@ public sealed class DiscoveryDocuments
                 ["singularName"] = type.Singular,
                 ["namespaced"] = type.Namespaced,
                 ["kind"] = type.Kind,
-                ["verbs"] = Strings(ResourceVerbs),
+                ["verbs"] = Strings(type.Verbs ?? ResourceVerbs),
             };
             if (type.ShortNames.Count > 0) resource["shortNames"] = Strings(type.ShortNames);
             if (type.Categories.Count > 0) resource["categories"] = Strings(type.Categories);
-            resource["storageVersionHash"] = StorageVersionHash(type);
+            if (type.Stored) resource["storageVersionHash"] = StorageVersionHash(type);
             resources.Add(resource);
 
             foreach (var sub in SubresourcesOf(type))
@@ -188,7 +188,7 @@ public sealed class DiscoveryDocuments
                         ["responseKind"] = Gvk(type.Group, type.Version, type.Kind),
                         ["scope"] = type.Namespaced ? "Namespaced" : "Cluster",
                         ["singularResource"] = type.Singular,
-                        ["verbs"] = Strings(ResourceVerbs),
+                        ["verbs"] = Strings(type.Verbs ?? ResourceVerbs),
                     };
                     if (type.ShortNames.Count > 0) resource["shortNames"] = Strings(type.ShortNames);
                     if (type.Categories.Count > 0) resource["categories"] = Strings(type.Categories);
@@ -285,7 +285,7 @@ public sealed class DiscoveryDocuments
 
     /// <summary>Opaque, stable per storage version; clients only compare it for equality.</summary>
     private static string StorageVersionHash(ResourceType type) =>
-        Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes($"{type.ApiVersion}, Kind={type.Kind}")).AsSpan(0, 8));
+        Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes($"{type.StoredAs ?? type.ApiVersion}, Kind={type.Kind}")).AsSpan(0, 8));
 
     private static string OperatingSystemName() =>
         OperatingSystem.IsLinux() ? "linux" : OperatingSystem.IsWindows() ? "windows" : OperatingSystem.IsMacOS() ? "darwin" : "unknown";

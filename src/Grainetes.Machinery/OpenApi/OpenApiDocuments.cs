@@ -52,7 +52,7 @@ public sealed class OpenApiDocuments
     private Dictionary<string, CachedDocument> BuildV3Documents()
     {
         var documents = new Dictionary<string, CachedDocument>(StringComparer.Ordinal);
-        foreach (var group in registry.All.GroupBy(t => (t.Group, t.Version)))
+        foreach (var group in registry.All.Where(t => t.Stored).GroupBy(t => (t.Group, t.Version)))
         {
             var schemas = new SchemaBuilder(names, v3: true);
             var paths = new PathBuilder(schemas, v3: true);
@@ -103,7 +103,7 @@ public sealed class OpenApiDocuments
     {
         var schemas = new SchemaBuilder(names, v3: false);
         var paths = new PathBuilder(schemas, v3: false);
-        foreach (var type in registry.All)
+        foreach (var type in registry.All.Where(t => t.Stored))
         {
             schemas.Add(type.ModelType);
             paths.Add(type);

@@ -25,6 +25,9 @@ internal static class KindPrinters
         ("discovery.k8s.io", "EndpointSlice") => EndpointSlicePrinter.Printer,
         ("rbac.authorization.k8s.io", "Role" or "ClusterRole") => RbacPrinters.Role,
         ("rbac.authorization.k8s.io", "RoleBinding" or "ClusterRoleBinding") => RbacPrinters.Binding,
+        ("autoscaling", "HorizontalPodAutoscaler") => AutoscalingPrinters.HorizontalPodAutoscaler,
+        ("metrics.k8s.io", "NodeMetrics") => MetricsPrinters.NodeMetrics,
+        ("metrics.k8s.io", "PodMetrics") => MetricsPrinters.PodMetrics,
         _ => ConfigPrinters.Default,
     };
 }

@@ -233,6 +233,11 @@ public static partial class KubernetesProtoSchema
             Time(4, "lastScheduleTime"),
             Time(5, "lastSuccessfulTime")
         ),
+        M("CrossVersionObjectReference",
+            Str(1, "kind"),
+            Str(2, "name"),
+            Str(3, "apiVersion", OmitZero)
+        ),
         M("DaemonSet",
             Msg(1, "metadata", "ObjectMeta"),
             Msg(2, "spec", "DaemonSetSpec"),
@@ -460,6 +465,24 @@ public static partial class KubernetesProtoSchema
         ),
         M("HTTPIngressRuleValue",
             Msg(1, "paths", "HTTPIngressPath", Repeated)
+        ),
+        M("HorizontalPodAutoscaler",
+            Msg(1, "metadata", "ObjectMeta"),
+            Msg(2, "spec", "HorizontalPodAutoscalerSpec"),
+            Msg(3, "status", "HorizontalPodAutoscalerStatus")
+        ),
+        M("HorizontalPodAutoscalerSpec",
+            Msg(1, "scaleTargetRef", "CrossVersionObjectReference"),
+            Int32(2, "minReplicas"),
+            Int32(3, "maxReplicas"),
+            Int32(4, "targetCPUUtilizationPercentage")
+        ),
+        M("HorizontalPodAutoscalerStatus",
+            Int64(1, "observedGeneration"),
+            Time(2, "lastScaleTime"),
+            Int32(3, "currentReplicas"),
+            Int32(4, "desiredReplicas"),
+            Int32(5, "currentCPUUtilizationPercentage")
         ),
         M("HostAlias",
             Str(1, "ip"),

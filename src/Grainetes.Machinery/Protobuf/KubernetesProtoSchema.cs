@@ -4,7 +4,7 @@ namespace Grainetes.Machinery.Protobuf;
 
 /// <summary>
 /// Field numbers and JSON names of the Kubernetes protobuf messages the server can decode
-/// (core/v1, apps/v1, batch/v1, scheduling/v1, rbac/v1, networking/v1, policy/v1, authentication/v1
+/// (core/v1, apps/v1, batch/v1, scheduling/v1, rbac/v1, networking/v1, policy/v1, authentication/v1, autoscaling/v1
 /// and the meta/v1 types they embed): every kind <c>kubectl create</c> generates, plus the workload kinds.
 /// </summary>
 /// <remarks>
@@ -52,6 +52,7 @@ public static partial class KubernetesProtoSchema
             [("authorization.k8s.io/v1", "SelfSubjectRulesReview")] = "SelfSubjectRulesReview",
             [("authorization.k8s.io/v1", "SubjectAccessReview")] = "SubjectAccessReview",
             [("authorization.k8s.io/v1", "LocalSubjectAccessReview")] = "LocalSubjectAccessReview",
+            [("autoscaling/v1", "HorizontalPodAutoscaler")] = "HorizontalPodAutoscaler",
         }.ToFrozenDictionary();
 
     /// <summary>Every message in the table, by name (names are unique across the packages covered).</summary>

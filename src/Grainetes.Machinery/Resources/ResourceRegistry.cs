@@ -16,11 +16,20 @@ public sealed class ResourceRegistry
         {
             byPath.Add((type.Group, type.Version, type.Plural), type);
             byKind.Add((type.ApiVersion, type.Kind), type);
-            byStorageKey.Add(type.StorageKey, type);
+            if (type.IsStorageVersion)
+            {
+                byStorageKey.Add(type.StorageKey, type);
+            }
         }
+
+        Stored = All.Where(t => t.IsStorageVersion).ToList();
     }
 
+    /// <summary>Every served resource: stored kinds, versions served by conversion and computed kinds.</summary>
     public IReadOnlyList<ResourceType> All { get; }
+
+    /// <summary>One type per stored kind (its storage version): what controllers walk through the store.</summary>
+    public IReadOnlyList<ResourceType> Stored { get; }
 
     /// <summary>The built-in kinds, shared by every silo.</summary>
     public static ResourceRegistry BuiltIn { get; } = new(CreateBuiltInTypes());
@@ -79,6 +88,10 @@ public sealed class ResourceRegistry
         yield return Rbac("ClusterRole", "clusterroles", typeof(V1ClusterRole), namespaced: false);
         yield return Rbac("RoleBinding", "rolebindings", typeof(V1RoleBinding), namespaced: true);
         yield return Rbac("ClusterRoleBinding", "clusterrolebindings", typeof(V1ClusterRoleBinding), namespaced: false);
+        yield return Autoscaling(typeof(V2HorizontalPodAutoscaler), "v2", storedAs: null);
+        yield return Autoscaling(typeof(V1HorizontalPodAutoscaler), "v1", storedAs: "autoscaling/v2");
+        yield return Metrics("PodMetrics", "pods", typeof(PodMetrics), namespaced: true);
+        yield return Metrics("NodeMetrics", "nodes", typeof(NodeMetrics), namespaced: false);
     }
 
     private static ResourceType Rbac(string kind, string plural, Type model, bool namespaced) => new()
@@ -90,6 +103,36 @@ public sealed class ResourceRegistry
         Singular = kind.ToLowerInvariant(),
         Namespaced = namespaced,
         ModelType = model,
+    };
+
+    private static ResourceType Autoscaling(Type model, string version, string? storedAs) => new()
+    {
+        Group = "autoscaling",
+        Version = version,
+        Kind = "HorizontalPodAutoscaler",
+        Plural = "horizontalpodautoscalers",
+        Singular = "horizontalpodautoscaler",
+        Namespaced = true,
+        ModelType = model,
+        ShortNames = ["hpa"],
+        Categories = ["all"],
+        HasStatus = true,
+        TracksGeneration = true,
+        StoredAs = storedAs,
+    };
+
+    /// <summary>The Metrics API (what metrics-server serves): read-only views of the usage the node agents measure.</summary>
+    private static ResourceType Metrics(string kind, string plural, Type model, bool namespaced) => new()
+    {
+        Group = "metrics.k8s.io",
+        Version = "v1beta1",
+        Kind = kind,
+        Plural = plural,
+        Singular = "",
+        Namespaced = namespaced,
+        ModelType = model,
+        Stored = false,
+        Verbs = ["get", "list"],
     };
 
     private static ResourceType Core(

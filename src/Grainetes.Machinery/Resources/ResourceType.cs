@@ -36,6 +36,21 @@ public sealed record ResourceType
     /// <summary>Whether a change of <c>spec</c> bumps <c>metadata.generation</c>.</summary>
     public bool TracksGeneration { get; init; }
 
+    /// <summary>
+    /// The apiVersion whose form the store keeps when this version is served by conversion (autoscaling/v1
+    /// HorizontalPodAutoscalers are stored as autoscaling/v2); null when this version is the stored one.
+    /// </summary>
+    public string? StoredAs { get; init; }
+
+    /// <summary>False for kinds computed on request rather than stored (the Metrics API's PodMetrics and NodeMetrics).</summary>
+    public bool Stored { get; init; } = true;
+
+    /// <summary>The verbs discovery advertises; null for the full set of a stored kind.</summary>
+    public IReadOnlyList<string>? Verbs { get; init; }
+
+    /// <summary>Whether objects of this kind are kept in the store in this version's form (one type per storage key).</summary>
+    public bool IsStorageVersion => Stored && StoredAs is null;
+
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 
     public string GroupVersion => ApiVersion;

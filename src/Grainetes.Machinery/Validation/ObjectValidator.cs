@@ -54,6 +54,7 @@ public sealed class ObjectValidator
             ["clusterroles.rbac.authorization.k8s.io"] = new(NameValidation.IsValidPathSegmentName),
             ["rolebindings.rbac.authorization.k8s.io"] = new(NameValidation.IsValidPathSegmentName),
             ["clusterrolebindings.rbac.authorization.k8s.io"] = new(NameValidation.IsValidPathSegmentName),
+            ["horizontalpodautoscalers.autoscaling"] = new(NameValidation.IsDns1123Subdomain, HorizontalPodAutoscalerRules.Validate),
         };
         foreach (var (key, rule) in extraRules ?? new Dictionary<string, KindRule>()) rules[key] = rule;
     }

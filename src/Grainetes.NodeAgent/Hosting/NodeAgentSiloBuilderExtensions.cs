@@ -24,6 +24,8 @@ public static class NodeAgentSiloBuilderExtensions
         builder.Services.AddOptions<KubeletOptions>();
         builder.Services.AddHostedService<NodeAgentWorker>();
         builder.Services.TryAddSingleton<Abstractions.Streaming.INodeStreaming, Streaming.NodeStreamingService>();
+        builder.Services.AddOptions<Grainetes.NodeAgent.Metrics.MetricsOptions>();
+        builder.Services.AddHostedService<Grainetes.NodeAgent.Metrics.ResourceUsageSampler>();
         return builder;
     }
 }

@@ -46,4 +46,11 @@ public interface IContainerRuntime
 
     /// <summary>The container's log (stdout and stderr interleaved), optionally the last lines only and following.</summary>
     IAsyncEnumerable<string> ReadLogsAsync(string containerId, LogOptions options, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Cumulative cpu time and memory working set of the given running containers, for the Metrics API and the
+    /// autoscaler. Containers it cannot read (gone, not running) are left out; one call reads them all, so a
+    /// runtime can share the work (one <c>/proc</c> scan, concurrent Docker stats calls).
+    /// </summary>
+    Task<IReadOnlyList<ContainerUsageSample>> SampleUsageAsync(IReadOnlyCollection<string> containerIds, CancellationToken cancellationToken);
 }

@@ -44,6 +44,9 @@ public sealed class InstrumentedContainerRuntime(IContainerRuntime inner, Graine
     public Task<ExecResult> ExecAsync(string containerId, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken) =>
         MeasureAsync("exec", traced: false, () => inner.ExecAsync(containerId, command, timeout, cancellationToken));
 
+    public Task<IReadOnlyList<ContainerUsageSample>> SampleUsageAsync(IReadOnlyCollection<string> containerIds, CancellationToken cancellationToken) =>
+        MeasureAsync("sample_usage", traced: false, () => inner.SampleUsageAsync(containerIds, cancellationToken));
+
     public IAsyncEnumerable<string> ReadLogsAsync(string containerId, LogOptions options, CancellationToken cancellationToken) =>
         inner.ReadLogsAsync(containerId, options, cancellationToken);
 

@@ -5,7 +5,7 @@ using Grainetes.Machinery.Protobuf;
 namespace Grainetes.Machinery.Tests.Protobuf;
 
 /// <summary>
-/// Bodies captured from real kubectl v1.32 (<c>kubectl create ...</c> against a loopback listener), each next to
+/// Bodies captured from real kubectl v1.32 (<c>kubectl create ...</c>, <c>kubectl autoscale</c> against a loopback listener), each next to
 /// the JSON the same command prints with <c>--dry-run=client -o json</c>: Go's own rendering of the same object.
 /// <c>kubectl create token</c> has no dry run, so <c>token.json</c> was written by hand from the Go struct tags.
 /// </summary>
@@ -35,7 +35,7 @@ public sealed class KubernetesProtobufGoldenTests
     {
         Assert.Equal(
             [
-                "clusterrole", "clusterrolebinding", "configmap", "cronjob", "deployment", "deployment-multi", "ingress", "job", "namespace",
+                "clusterrole", "clusterrolebinding", "configmap", "cronjob", "deployment", "deployment-multi", "hpa", "ingress", "job", "namespace",
                 "pdb", "pdb-int", "priorityclass", "quota", "role", "rolebinding", "secret", "secret-docker", "service-clusterip",
                 "service-externalname", "service-nodeport", "serviceaccount", "token",
             ],

@@ -90,6 +90,34 @@ public sealed class DockerPodTests(DockerClusterFixture docker) : IClassFixture<
         Assert.Equal("Pending", (string?)pod["status"]!["phase"]);
     }
 
+    [SkippableFact]
+    public async Task KubectlTopShowsTheCpuAndMemoryDockerMeasuresForABusyContainer()
+    {
+        Skip.IfNot(docker.Available, docker.Unavailable);
+        var ns = await NewNamespaceAsync();
+
+        // Docker's cpu limit keeps the loop to a fifth of a core on the shared machine.
+        (await Kubectl.RunAsync($"apply -n {ns} -f -", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: busy}
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: main
+                image: grainetes/busybox:test
+                command: [/bin/sh, -c, 'while :; do :; done']
+                resources: {limits: {cpu: 200m}}
+            """)).EnsureSuccess();
+        var top = await Poll.UntilAsync(
+            () => Kubectl.RunAsync($"top pod busy -n {ns} --containers --no-headers"),
+            r => System.Text.RegularExpressions.Regex.Match(r.Stdout, @"busy\s+main\s+(\d+)m\s+\d+(Ki|Mi)") is { Success: true } m && long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0,
+            TimeSpan.FromSeconds(90),
+            "the busy container's cpu in kubectl top");
+        Assert.Matches(@"busy\s+main\s+\d+m", top.Stdout);
+        (await Kubectl.RunAsync($"delete pod busy -n {ns} --timeout=60s", timeout: TimeSpan.FromSeconds(70))).EnsureSuccess();
+    }
+
     private static async Task<string> RunDockerAsync(string arguments)
     {
         using var process = Process.Start(new ProcessStartInfo("docker", arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;

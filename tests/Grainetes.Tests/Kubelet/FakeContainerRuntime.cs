@@ -184,6 +184,21 @@ internal sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntim
         yield return $"log of {containerId}";
     }
 
+    /// <summary>The cumulative cpu time a running container reports (a test sets it to drive rates).</summary>
+    public Func<ContainerState, long> CpuNanoseconds { get; set; } = _ => 0;
+
+    public Task<IReadOnlyList<ContainerUsageSample>> SampleUsageAsync(IReadOnlyCollection<string> containerIds, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            IReadOnlyList<ContainerUsageSample> samples = containerIds
+                .Where(id => containers.TryGetValue(id, out var c) && c.Status == ContainerStatus.Running)
+                .Select(id => new ContainerUsageSample(id, time.GetUtcNow(), CpuNanoseconds(containers[id]), 1024 * 1024))
+                .ToList();
+            return Task.FromResult(samples);
+        }
+    }
+
     private ContainerState Exited(ContainerState state, int exitCode) => state with
     {
         Status = ContainerStatus.Exited,

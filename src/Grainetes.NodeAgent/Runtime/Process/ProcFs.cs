@@ -58,6 +58,85 @@ internal static partial class ProcFs
     /// <summary>Signals every process of the group; false when none was left.</summary>
     public static bool SignalGroup(int pgid, int signal) => pgid > 1 && Kill(-pgid, signal) == 0;
 
+    /// <summary>Clock ticks per second (<c>sysconf(_SC_CLK_TCK)</c>), the unit of cpu times in <c>/proc</c>.</summary>
+    public static long ClockTicksPerSecond { get; } = SysConf(ScClkTck) is > 0 and var ticks ? ticks : 100;
+
+    /// <summary>
+    /// Cpu time (ticks: user, system, and that of reaped children) and resident pages of every process in the given
+    /// sessions, summed per session, from one pass over <c>/proc</c>.
+    /// </summary>
+    public static Dictionary<int, (long Ticks, long ResidentPages)> SessionUsage(IReadOnlySet<int> sessions)
+    {
+        var usage = new Dictionary<int, (long Ticks, long ResidentPages)>();
+        if (sessions.Count == 0)
+        {
+            return usage;
+        }
+
+        IEnumerable<string> entries;
+        try
+        {
+            entries = Directory.EnumerateDirectories("/proc");
+        }
+        catch (IOException)
+        {
+            return usage;
+        }
+
+        foreach (var entry in entries)
+        {
+            var name = Path.GetFileName(entry);
+            if (name.Length == 0 || !char.IsAsciiDigit(name[0]) || ReadStatFields(entry + "/stat") is not { } fields)
+            {
+                continue;
+            }
+
+            // fields[0] is field 3 (state): session is field 6, utime..cstime 14-17, rss 24.
+            if (fields.Length < 22 || !int.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out var session) || !sessions.Contains(session))
+            {
+                continue;
+            }
+
+            long ticks = 0;
+            for (var i = 11; i <= 14; i++)
+            {
+                ticks += long.TryParse(fields[i], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var t) ? t : 0;
+            }
+
+            var rss = long.TryParse(fields[21], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var r) ? Math.Max(0, r) : 0;
+            var sum = usage.GetValueOrDefault(session);
+            usage[session] = (sum.Ticks + ticks, sum.ResidentPages + rss);
+        }
+
+        return usage;
+    }
+
+    /// <summary>The fields after the command name of a <c>/proc/pid/stat</c> file, or null when it cannot be read.</summary>
+    private static string[]? ReadStatFields(string path)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        var close = stat.LastIndexOf(')');
+        return close < 0 ? null : stat[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    private const int ScClkTck = 2;
+
+    [LibraryImport("libc", EntryPoint = "sysconf")]
+    private static partial long SysConf(int name);
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 }

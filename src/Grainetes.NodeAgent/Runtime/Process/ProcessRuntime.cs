@@ -333,6 +333,31 @@ public sealed partial class ProcessRuntime : IContainerRuntime
         return states;
     }
 
+    public async Task<IReadOnlyList<ContainerUsageSample>> SampleUsageAsync(IReadOnlyCollection<string> containerIds, CancellationToken cancellationToken)
+    {
+        // A container is its main process's session (it is the session leader), so whatever it starts is counted.
+        var sessions = new Dictionary<int, string>();
+        foreach (var id in containerIds)
+        {
+            var record = await LoadAsync(id, cancellationToken).ConfigureAwait(false);
+            if (record?.Pid is { } pid && OwnsGroup(record) && ProcFs.IsAlive(pid, record.PidStartTicks))
+            {
+                sessions[pid] = id;
+            }
+        }
+
+        var at = DateTimeOffset.UtcNow;
+        var usage = ProcFs.SessionUsage(sessions.Keys.ToHashSet());
+        var pageSize = Environment.SystemPageSize;
+        return usage
+            .Select(u => new ContainerUsageSample(
+                sessions[u.Key],
+                at,
+                u.Value.Ticks * (1_000_000_000 / ProcFs.ClockTicksPerSecond),
+                u.Value.ResidentPages * pageSize))
+            .ToList();
+    }
+
     public async Task<ExecResult> ExecAsync(string containerId, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (command.Count == 0)
