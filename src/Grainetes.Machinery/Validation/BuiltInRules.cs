@@ -36,6 +36,16 @@ internal static class BuiltInRules
         }
     }
 
+    public static void ControllerRevision(JsonObject obj, ValidationErrors errors)
+    {
+        if (obj["data"] is null)
+        {
+            errors.Required("data", "data is mandatory");
+        }
+
+        NonNegative(obj["revision"], "revision", errors);
+    }
+
     public static void Job(JsonObject obj, ValidationErrors errors)
     {
         if (obj["spec"] is not JsonObject spec)
