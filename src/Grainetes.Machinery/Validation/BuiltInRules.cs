@@ -292,6 +292,7 @@ internal static class BuiltInRules
 
         // A job's pods run to completion: Always would never let them finish.
         PodSpec(template["spec"], $"{path}.template.spec", errors, ["OnFailure", "Never"]);
+        JobFailureRules.Validate(spec, path, errors);
     }
 
     private static void NonNegative(JsonNode? node, string path, ValidationErrors errors)
