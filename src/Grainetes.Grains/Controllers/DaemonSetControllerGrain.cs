@@ -132,13 +132,27 @@ public sealed partial class DaemonSetControllerGrain : ReconcilerGrain, IDaemonS
         var uid = Uid(ds);
         var spec = ds["spec"] as JsonObject ?? new JsonObject();
         var minReadySeconds = Int(spec["minReadySeconds"]);
-        var hash = PodTemplateHash.Compute(spec["template"], 0);
         var now = Time.GetUtcNow();
         var changed = false;
 
         var nodes = (await GrainFactory.GetGrain<IResourceCollectionGrain>("nodes").List(new ListRequest())).Items.Select(Parse).ToList();
         var pods = (await GrainFactory.GetGrain<IResourceCollectionGrain>("pods").List(new ListRequest { Namespace = ns })).Items
             .Select(Parse).Where(p => IsControlledBy(p, uid)).ToList();
+
+        // The current template's ControllerRevision names the hash the pods carry (after an undo, an old one's).
+        var hash = PodTemplateHash.Compute(spec["template"], Int(ds["status"]?["collisionCount"]));
+        var oldRevisions = new List<JsonObject>();
+        if (!IsDeleting(ds))
+        {
+            var history = await ConstructHistoryAsync(ds, ns, pods);
+            if (history is null)
+            {
+                // A hash collision bumped status.collisionCount: go again with the new hash.
+                return new ReconcileOutcome(true, true, null);
+            }
+
+            (hash, oldRevisions) = (history.Value.Hash, history.Value.Old);
+        }
 
         // Which nodes should run the pod: checked with the unpinned pod, tolerations included.
         var probePod = BuildPod(ds, ns, null, hash);
@@ -224,6 +238,11 @@ public sealed partial class DaemonSetControllerGrain : ReconcilerGrain, IDaemonS
             changed = true;
         }
 
+        if (!dsDeleting)
+        {
+            changed |= await CleanupHistoryAsync(ds, oldRevisions, pods);
+        }
+
         var status = ComputeStatus(ds, pods.Where(p => !IsDeleting(p) && !toDelete.Contains(p)).ToList(), shouldRun, hash, minReadySeconds, now);
         if (Canonical(status) != Canonical(ds["status"]))
         {
@@ -259,6 +278,11 @@ public sealed partial class DaemonSetControllerGrain : ReconcilerGrain, IDaemonS
             ["numberAvailable"] = available,
             ["numberUnavailable"] = shouldRun.Count - available,
         };
+        if (ds["status"]?["collisionCount"] is { } collisions)
+        {
+            status["collisionCount"] = collisions.DeepClone();
+        }
+
         if (ds["status"]?["conditions"] is JsonArray conditions && conditions.Count > 0)
         {
             status["conditions"] = conditions.DeepClone();

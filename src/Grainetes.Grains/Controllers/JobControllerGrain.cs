@@ -5,6 +5,7 @@ using Grainetes.Abstractions.Store;
 using Grainetes.Grains.Events;
 using Grainetes.Machinery.Errors;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using static Grainetes.Grains.Controllers.ControllerJson;
 
 namespace Grainetes.Grains.Controllers;
@@ -24,14 +25,33 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
 
     private const string Jobs = "jobs.batch";
 
+    public const string IndexFailureCountAnnotation = "batch.kubernetes.io/job-index-failure-count";
+    public const string IndexIgnoredFailureCountAnnotation = "batch.kubernetes.io/job-index-ignored-failure-count";
+
     private readonly EventRecorder events;
+    private readonly JobControllerOptions options;
     private readonly ILogger<JobControllerGrain> logger;
 
-    public JobControllerGrain(EventRecorder events, TimeProvider time, ILogger<JobControllerGrain> logger)
+    public JobControllerGrain(EventRecorder events, TimeProvider time, IOptions<JobControllerOptions> options, ILogger<JobControllerGrain> logger)
         : base(logger, time)
     {
         this.events = events;
+        this.options = options.Value;
         this.logger = logger;
+    }
+
+    /// <summary>Where a pod holding the tracking finalizer stands, as the three tracking steps see it.</summary>
+    private enum PodOutcome
+    {
+        /// <summary>Still running (or terminating without a verdict yet): keep the finalizer.</summary>
+        Running,
+        Succeeded,
+
+        /// <summary>A failure that counts (towards backoffLimit, and its index's limit).</summary>
+        Failed,
+
+        /// <summary>Done without counting: a failure the policy ignores, or a pod removed after the job's success.</summary>
+        Ignored,
     }
 
     private protected override async Task<ReconcileOutcome> ReconcileOnceAsync()
@@ -56,6 +76,7 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
         var status = job["status"]?.DeepClone() as JsonObject ?? new JsonObject();
         var now = Time.GetUtcNow();
         var indexed = Str(spec["completionMode"]) == "Indexed";
+        var perIndex = HasBackoffLimitPerIndex(job);
 
         if (HasCondition(job, "Complete") || HasCondition(job, "Failed"))
         {
@@ -70,10 +91,12 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
             return new ReconcileOutcome(true, true, null);
         }
 
-        var active = owned.Where(p => IsPodActive(p) && !IsFinished(p)).ToList();
+        var active = owned.Where(IsPodActive).ToList();
+        var terminating = owned.Count(IsTerminating);
         var succeeded = Int(status["succeeded"]);
         var failed = Int(status["failed"]);
         var completedIndexes = indexed ? ParseIndexes(Str(status["completedIndexes"])) : [];
+        var failedIndexes = perIndex ? ParseIndexes(Str(status["failedIndexes"])) : [];
         var completions = JsonNumbersOrNull(spec["completions"]);
         var parallelism = Int(spec["parallelism"], 1);
         var backoffLimit = Int(spec["backoffLimit"], 6);
@@ -86,7 +109,12 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
 
         // Decide whether the job has reached an end; the interim condition is durable before pods are removed.
         var (failureReason, failureMessage) = ((string?)null, (string?)null);
-        if (failed > backoffLimit)
+        if (spec["podFailurePolicy"] is not null
+            && owned.Where(p => IsPodFailed(job, p)).Select(p => PodFailurePolicy.Match(job, p).FailJobMessage).FirstOrDefault(m => m is not null) is { } failJob)
+        {
+            (failureReason, failureMessage) = ("PodFailurePolicy", failJob);
+        }
+        else if (failed > backoffLimit)
         {
             (failureReason, failureMessage) = ("BackoffLimitExceeded", "Job has reached the specified backoff limit");
         }
@@ -94,11 +122,20 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
         {
             (failureReason, failureMessage) = ("DeadlineExceeded", "Job was active longer than specified deadline");
         }
+        else if (perIndex && JsonNumbersOrNull(spec["maxFailedIndexes"]) is { } maxFailed && failedIndexes.Count > maxFailed)
+        {
+            (failureReason, failureMessage) = ("MaxFailedIndexesExceeded", "Job has exceeded the specified maximal number of failed indexes");
+        }
+        else if (perIndex && failedIndexes.Count > 0 && failedIndexes.Count + completedIndexes.Count(i => i < completions) >= completions)
+        {
+            (failureReason, failureMessage) = ("FailedIndexes", "Job has failed indexes");
+        }
 
         var complete = failureReason is null && (indexed
             ? completions is { } c && completedIndexes.Count(i => i < c) >= c
             : completions is { } n ? succeeded >= n : succeeded > 0 && active.Count == 0);
 
+        TimeSpan? requeue = null;
         if (failureReason is not null || HasCondition(job, "FailureTarget"))
         {
             if (!HasCondition(job, "FailureTarget"))
@@ -143,7 +180,9 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
         }
         else if (!suspended && !IsDeleting(job))
         {
-            changed |= await ManagePodsAsync(job, ns, active, succeeded, completions, parallelism, indexed, completedIndexes);
+            bool created;
+            (created, requeue) = await ManagePodsAsync(job, ns, owned, active, terminating, succeeded, completions, parallelism, indexed, completedIndexes, failedIndexes, now);
+            changed |= created;
         }
         else if (suspended)
         {
@@ -153,18 +192,24 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
             }
         }
 
-        status["active"] = owned.Count(p => IsPodActive(p) && !IsFinished(p));
+        status["active"] = owned.Count(IsPodActive);
         status["ready"] = owned.Count(p => IsPodActive(p) && IsPodReady(p));
+        status["terminating"] = owned.Count(IsTerminating);
+        if (perIndex)
+        {
+            status["failedIndexes"] ??= "";
+        }
+
         if (Canonical(status) != Canonical(job["status"]))
         {
             await WriteStatusAsync(job, status);
         }
 
-        TimeSpan? requeue = null;
         if (!HasCondition(job, "Complete") && !HasCondition(job, "Failed")
             && JsonNumbersOrNull(spec["activeDeadlineSeconds"]) is { } secs && ControllerJson.Time(status["startTime"]) is { } started)
         {
-            requeue = started.AddSeconds(secs) - now + TimeSpan.FromMilliseconds(100);
+            var untilDeadline = started.AddSeconds(secs) - now + TimeSpan.FromMilliseconds(100);
+            requeue = requeue is { } r && r < untilDeadline ? r : untilDeadline;
         }
 
         return new ReconcileOutcome(true, changed, requeue);
@@ -172,23 +217,28 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
 
     /// <summary>
     /// The durable three steps: finished pods still holding the finalizer go into <c>uncountedTerminatedPods</c>
-    /// (written first), then lose the finalizer, then move into the counters. True when it wrote anything.
+    /// (and their index into <c>completedIndexes</c> or <c>failedIndexes</c>; written first), then lose the
+    /// finalizer, then move into the counters. A failure the pod failure policy ignores is never recorded: its pod
+    /// just loses the finalizer. True when it wrote anything.
     /// </summary>
     private async Task<bool> TrackFinishedPodsAsync(JsonObject job, List<JsonObject> owned, JsonObject status, bool indexed)
     {
         var uncounted = status["uncountedTerminatedPods"] as JsonObject ?? new JsonObject();
         var uncountedSucceeded = Uids(uncounted["succeeded"]);
         var uncountedFailed = Uids(uncounted["failed"]);
-        var tracked = owned.Where(p => Finalizers(p).Contains(TrackingFinalizer)).ToList();
+        var tracked = owned.Where(p => Finalizers(p).Contains(TrackingFinalizer)).Select(p => (Pod: p, Outcome: Outcome(job, p))).ToList();
 
         // Step 1: remember every newly finished pod before letting go of it.
-        var newlyFinished = tracked.Where(p => IsFinished(p) && !uncountedSucceeded.Contains(Uid(p)) && !uncountedFailed.Contains(Uid(p))).ToList();
+        var newlyFinished = tracked.Where(t => (t.Outcome == PodOutcome.Succeeded && !uncountedSucceeded.Contains(Uid(t.Pod)))
+            || (t.Outcome == PodOutcome.Failed && !uncountedFailed.Contains(Uid(t.Pod)))).ToList();
         if (newlyFinished.Count > 0)
         {
             var completed = indexed ? ParseIndexes(Str(status["completedIndexes"])) : [];
-            foreach (var pod in newlyFinished)
+            var perIndex = HasBackoffLimitPerIndex(job);
+            var failedIndexes = perIndex ? ParseIndexes(Str(status["failedIndexes"])) : [];
+            foreach (var (pod, outcome) in newlyFinished)
             {
-                if (Str(pod["status"]?["phase"]) == "Succeeded")
+                if (outcome == PodOutcome.Succeeded)
                 {
                     uncountedSucceeded.Add(Uid(pod));
                     if (indexed && CompletionIndex(pod) is { } index)
@@ -199,6 +249,10 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
                 else
                 {
                     uncountedFailed.Add(Uid(pod));
+                    if (perIndex && CompletionIndex(pod) is { } index && IsIndexFailed(job, pod))
+                    {
+                        failedIndexes.Add(index);
+                    }
                 }
             }
 
@@ -210,13 +264,18 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
                 status["completedIndexes"] = FormatIndexes(completed);
             }
 
+            if (perIndex)
+            {
+                status["failedIndexes"] = FormatIndexes(failedIndexes.Where(i => !completed.Contains(i)));
+            }
+
             await WriteStatusAsync(job, status);
             return true;
         }
 
-        // Step 2: recorded pods lose the finalizer.
+        // Step 2: recorded (or ignored) pods lose the finalizer.
         var released = false;
-        foreach (var pod in tracked.Where(p => uncountedSucceeded.Contains(Uid(p)) || uncountedFailed.Contains(Uid(p))))
+        foreach (var (pod, _) in tracked.Where(t => t.Outcome == PodOutcome.Ignored || uncountedSucceeded.Contains(Uid(t.Pod)) || uncountedFailed.Contains(Uid(t.Pod))))
         {
             released |= await RemoveFinalizerAsync(pod);
         }
@@ -227,7 +286,7 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
         }
 
         // Step 3: pods recorded and released move into the counters in one write.
-        var stillHeld = tracked.Select(Uid).ToHashSet(StringComparer.Ordinal);
+        var stillHeld = tracked.Select(t => Uid(t.Pod)).ToHashSet(StringComparer.Ordinal);
         var countSucceeded = uncountedSucceeded.Where(u => !stillHeld.Contains(u)).ToList();
         var countFailed = uncountedFailed.Where(u => !stillHeld.Contains(u)).ToList();
         if (countSucceeded.Count == 0 && countFailed.Count == 0)
@@ -248,8 +307,14 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
         return true;
     }
 
-    private async Task<bool> ManagePodsAsync(
-        JsonObject job, string ns, List<JsonObject> active, int succeeded, int? completions, int parallelism, bool indexed, SortedSet<int> completedIndexes)
+    /// <summary>
+    /// Creates the pods the job lacks, unless the pod failure back-off holds them: for the whole job, the failures
+    /// since the last success; with <c>backoffLimitPerIndex</c>, each index's own. Returns whether it created any and
+    /// when to look again.
+    /// </summary>
+    private async Task<(bool Changed, TimeSpan? Requeue)> ManagePodsAsync(
+        JsonObject job, string ns, List<JsonObject> owned, List<JsonObject> active, int terminating, int succeeded, int? completions, int parallelism,
+        bool indexed, SortedSet<int> completedIndexes, SortedSet<int> failedIndexes, DateTimeOffset now)
     {
         var wantActive = completions is { } c ? Math.Min(parallelism, Math.Max(0, c - (indexed ? completedIndexes.Count(i => i < c) : succeeded))) : succeeded > 0 ? active.Count : parallelism;
         var changed = false;
@@ -260,39 +325,72 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
                 changed |= await DeletePodAsync(job, pod);
             }
 
-            return changed;
+            return (changed, null);
         }
 
-        var missing = wantActive - active.Count;
+        // With podReplacementPolicy Failed (the default under a pod failure policy) a pod still terminating holds its place.
+        var onlyReplaceFailed = OnlyReplaceFailedPods(job);
+        var missing = wantActive - active.Count - (onlyReplaceFailed ? terminating : 0);
         if (missing <= 0)
         {
-            return false;
+            return (false, null);
+        }
+
+        var perIndex = HasBackoffLimitPerIndex(job);
+        if (!perIndex)
+        {
+            var (failures, lastFailure) = JobBackoff.Record(owned.Where(p => Str(p["status"]?["phase"]) == "Succeeded"), owned.Where(p => IsPodFailed(job, p)));
+            var wait = JobBackoff.Remaining(failures, lastFailure, now, options.PodFailureBackoff, options.MaxPodFailureBackoff);
+            if (wait > TimeSpan.Zero)
+            {
+                LogBackingOff(Name(job), failures, wait.TotalMilliseconds);
+                return (false, wait);
+            }
         }
 
         if (indexed)
         {
-            // The lowest indexes neither completed nor running; a completed index never runs again.
-            var running = active.Select(CompletionIndex).OfType<int>().ToHashSet();
-            var next = Enumerable.Range(0, completions ?? 0).Where(i => !completedIndexes.Contains(i) && !running.Contains(i)).Take(missing);
-            foreach (var index in next)
+            // The lowest indexes neither completed, failed nor running; a completed index never runs again.
+            var taken = owned.Where(p => IsPodActive(p) || (onlyReplaceFailed && IsTerminating(p))).Select(CompletionIndex).OfType<int>().ToHashSet();
+            var pending = Enumerable.Range(0, completions ?? 0).Where(i => !completedIndexes.Contains(i) && !failedIndexes.Contains(i) && !taken.Contains(i)).ToList();
+            TimeSpan? wait = null;
+            var created = 0;
+            foreach (var index in pending)
             {
-                await CreatePodAsync(job, ns, index);
+                if (created >= missing)
+                {
+                    break;
+                }
+
+                var replaced = perIndex ? LastFailedPod(job, owned, index) : null;
+                if (replaced is not null)
+                {
+                    var remaining = JobBackoff.Remaining(IndexFailureCount(replaced) + IndexIgnoredFailureCount(replaced) + 1, JobBackoff.FinishedAt(replaced), now, options.PodFailureBackoff, options.MaxPodFailureBackoff);
+                    if (remaining > TimeSpan.Zero)
+                    {
+                        wait = wait is { } w && w < remaining ? w : remaining;
+                        continue;
+                    }
+                }
+
+                await CreatePodAsync(job, ns, index, perIndex ? NewIndexFailureCounts(job, replaced) : null);
                 changed = true;
+                created++;
             }
-        }
-        else
-        {
-            for (var i = 0; i < missing; i++)
-            {
-                await CreatePodAsync(job, ns, null);
-                changed = true;
-            }
+
+            return (changed, wait);
         }
 
-        return changed;
+        for (var i = 0; i < missing; i++)
+        {
+            await CreatePodAsync(job, ns, null, null);
+            changed = true;
+        }
+
+        return (changed, null);
     }
 
-    private async Task CreatePodAsync(JsonObject job, string ns, int? index)
+    private async Task CreatePodAsync(JsonObject job, string ns, int? index, (int Failures, int Ignored)? indexFailures)
     {
         var jobName = Name(job);
         var template = job["spec"]?["template"] as JsonObject ?? new JsonObject();
@@ -334,6 +432,15 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
             var text = idx.ToString(CultureInfo.InvariantCulture);
             var annotations = meta["annotations"] as JsonObject ?? new JsonObject();
             annotations[CompletionIndexAnnotation] = text;
+            if (indexFailures is { } counts)
+            {
+                annotations[IndexFailureCountAnnotation] = counts.Failures.ToString(CultureInfo.InvariantCulture);
+                if (counts.Ignored > 0)
+                {
+                    annotations[IndexIgnoredFailureCountAnnotation] = counts.Ignored.ToString(CultureInfo.InvariantCulture);
+                }
+            }
+
             meta["annotations"] = annotations;
             labels[CompletionIndexAnnotation] = text;
             spec["hostname"] ??= string.Create(CultureInfo.InvariantCulture, $"{jobName}-{idx}");
@@ -453,9 +560,80 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
         job["status"] = written["status"]?.DeepClone();
     }
 
-    /// <summary>A pod that will not run again: finished, or being deleted (Kubernetes counts those as failed).</summary>
-    private static bool IsFinished(JsonObject pod) =>
-        Str(pod["status"]?["phase"]) is "Succeeded" or "Failed" || IsDeleting(pod);
+    private static bool HasBackoffLimitPerIndex(JsonObject job) =>
+        Str(job["spec"]?["completionMode"]) == "Indexed" && job["spec"]?["backoffLimitPerIndex"] is not null;
+
+    /// <summary>Kubernetes' onlyReplaceFailedPods: podReplacementPolicy Failed, which a pod failure policy implies.</summary>
+    private static bool OnlyReplaceFailedPods(JsonObject job) =>
+        Str(job["spec"]?["podReplacementPolicy"]) == "Failed" || job["spec"]?["podFailurePolicy"] is not null;
+
+    /// <summary>
+    /// Kubernetes' isPodFailed: phase Failed, or (unless only failed pods are replaced) being deleted before
+    /// succeeding, since a deleted pod may never reach a phase.
+    /// </summary>
+    private static bool IsPodFailed(JsonObject job, JsonObject pod) =>
+        Str(pod["status"]?["phase"]) == "Failed"
+        || (!OnlyReplaceFailedPods(job) && IsDeleting(pod) && Str(pod["status"]?["phase"]) != "Succeeded");
+
+    private static bool IsTerminating(JsonObject pod) =>
+        IsDeleting(pod) && Str(pod["status"]?["phase"]) is not ("Succeeded" or "Failed");
+
+    private static PodOutcome Outcome(JsonObject job, JsonObject pod)
+    {
+        if (Str(pod["status"]?["phase"]) == "Succeeded")
+        {
+            return PodOutcome.Succeeded;
+        }
+
+        // Once the job is failing, every pod it removes counts as failed.
+        var failing = HasCondition(job, "FailureTarget") || HasCondition(job, "Failed");
+        if (IsPodFailed(job, pod) || (failing && IsDeleting(pod)))
+        {
+            return PodFailurePolicy.Match(job, pod).CountFailed ? PodOutcome.Failed : PodOutcome.Ignored;
+        }
+
+        return IsDeleting(pod) && (HasCondition(job, "SuccessCriteriaMet") || HasCondition(job, "Complete") || IsDeleting(job))
+            ? PodOutcome.Ignored
+            : PodOutcome.Running;
+    }
+
+    /// <summary>Kubernetes' isIndexFailed: a FailIndex rule matched, or the index used up <c>backoffLimitPerIndex</c>.</summary>
+    private static bool IsIndexFailed(JsonObject job, JsonObject pod)
+    {
+        if (!IsPodFailed(job, pod))
+        {
+            return false;
+        }
+
+        var (_, countFailed, action) = PodFailurePolicy.Match(job, pod);
+        return action == PodFailurePolicy.FailIndex || (countFailed && IndexFailureCount(pod) >= Int(job["spec"]?["backoffLimitPerIndex"]));
+    }
+
+    /// <summary>The failed pod of an index whose replacement is next: the one with the most failures before it, the latest on a tie.</summary>
+    private static JsonObject? LastFailedPod(JsonObject job, List<JsonObject> owned, int index) =>
+        owned.Where(p => CompletionIndex(p) == index && IsPodFailed(job, p))
+            .OrderBy(p => IndexFailureCount(p) + IndexIgnoredFailureCount(p))
+            .ThenBy(JobBackoff.FinishedAt)
+            .LastOrDefault();
+
+    /// <summary>Kubernetes' getNewIndexFailureCounts: the replaced pod's counts, plus its own failure on the side the policy puts it.</summary>
+    private static (int Failures, int Ignored) NewIndexFailureCounts(JsonObject job, JsonObject? replaced)
+    {
+        if (replaced is null)
+        {
+            return (0, 0);
+        }
+
+        var (failures, ignored) = (IndexFailureCount(replaced), IndexIgnoredFailureCount(replaced));
+        return PodFailurePolicy.Match(job, replaced).CountFailed ? (failures + 1, ignored) : (failures, ignored + 1);
+    }
+
+    private static int IndexFailureCount(JsonObject pod) => AnnotationCount(pod, IndexFailureCountAnnotation);
+
+    private static int IndexIgnoredFailureCount(JsonObject pod) => AnnotationCount(pod, IndexIgnoredFailureCountAnnotation);
+
+    private static int AnnotationCount(JsonObject pod, string annotation) =>
+        int.TryParse(Annotation(pod, annotation), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
 
     private static bool HasUncounted(JsonObject status) =>
         status["uncountedTerminatedPods"] is JsonObject u && (Uids(u["succeeded"]).Count > 0 || Uids(u["failed"]).Count > 0);
@@ -502,7 +680,7 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
         });
     }
 
-    /// <summary>Kubernetes' completedIndexes format: sorted, with runs as <c>a-b</c> ("1,3-5,7").</summary>
+    /// <summary>Kubernetes' completedIndexes format: sorted, with runs of three or more as <c>a-b</c> ("1,3-5,7,8").</summary>
     internal static string FormatIndexes(IEnumerable<int> indexes)
     {
         var parts = new List<string>();
@@ -517,7 +695,7 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
 
             parts.Add(i == j
                 ? sorted[i].ToString(CultureInfo.InvariantCulture)
-                : string.Create(CultureInfo.InvariantCulture, $"{sorted[i]}-{sorted[j]}"));
+                : string.Create(CultureInfo.InvariantCulture, $"{sorted[i]}{(j == i + 1 ? "," : "-")}{sorted[j]}"));
             i = j + 1;
         }
 
@@ -552,4 +730,7 @@ public sealed partial class JobControllerGrain : ReconcilerGrain, IJobController
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Created pod {Pod} for job {Job}")]
     private partial void LogCreated(string pod, string job);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {Job} backs off after {Failures} failures: next pod in {DelayMs} ms")]
+    private partial void LogBackingOff(string job, int failures, double delayMs);
 }

@@ -124,7 +124,7 @@ public sealed partial class NodeLifecycleControllerGrain(
             var pod = JsonNode.Parse(json)!.AsObject();
             var ns = (string)pod["metadata"]!["namespace"]!;
             var name = (string)pod["metadata"]!["name"]!;
-            if (ToleratesUnreachableForever(pod))
+            if (ToleratesUnreachableForever(pod) || (pod["metadata"]?["deletionTimestamp"] is not null && HasDisruptionTarget(pod)))
             {
                 continue;
             }
@@ -133,6 +133,7 @@ public sealed partial class NodeLifecycleControllerGrain(
             await events.RecordAsync(pod, "Normal", "TaintManagerEviction", $"Marking for deletion Pod {ns}/{name}", "taint-eviction-controller");
             try
             {
+                await MarkDisruptedAsync(pod, ns, name);
                 // The node is gone: nothing there can stop containers gracefully, so the object goes now.
                 await GrainFactory.GetGrain<IObjectGrain>(new ObjectKey("pods", ns, name).GrainKey).Delete(new DeleteOptions { GracePeriodSeconds = 0 });
             }
@@ -142,6 +143,36 @@ public sealed partial class NodeLifecycleControllerGrain(
             }
         }
     }
+
+    /// <summary>
+    /// Kubernetes' taint eviction adds the DisruptionTarget condition before the delete (a Job's pod failure policy
+    /// matches on it). The pod is also made Failed, as PodGC makes a pod it force-deletes: no kubelet on the lost
+    /// node will end it, and a Job that replaces only failed pods would wait for it forever.
+    /// </summary>
+    private async Task MarkDisruptedAsync(JsonObject pod, string ns, string name)
+    {
+        var status = new JsonObject
+        {
+            ["conditions"] = new JsonArray(new JsonObject
+            {
+                ["type"] = "DisruptionTarget",
+                ["status"] = "True",
+                ["reason"] = "DeletionByTaintManager",
+                ["message"] = "Taint manager: deleting due to NoExecute taint",
+                ["lastTransitionTime"] = Stamp(time.GetUtcNow()),
+            }),
+        };
+        if ((string?)pod["status"]?["phase"] is not ("Succeeded" or "Failed"))
+        {
+            status["phase"] = "Failed";
+        }
+
+        await GrainFactory.GetGrain<IObjectGrain>(new ObjectKey("pods", ns, name).GrainKey)
+            .Patch(new JsonObject { ["status"] = status }.ToJsonString(), new WriteOptions { Subresource = "status", PatchType = "application/strategic-merge-patch+json" });
+    }
+
+    private static bool HasDisruptionTarget(JsonObject pod) =>
+        (pod["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>().Any(c => (string?)c["type"] == "DisruptionTarget" && (string?)c["status"] == "True");
 
     private static bool ToleratesUnreachableForever(JsonObject pod) =>
         (pod["spec"]?["tolerations"] as JsonArray ?? []).OfType<JsonObject>().Any(t =>

@@ -14,6 +14,7 @@ public static class ControllersSiloBuilderExtensions
         builder.Services.AddHostedService<ControllerManagerStarter>();
         builder.Services.AddOptions<Grainetes.Grains.Controllers.CronJobControllerOptions>();
         builder.Services.AddOptions<Grainetes.Grains.Controllers.HorizontalPodAutoscalerControllerOptions>();
+        builder.Services.AddOptions<Grainetes.Grains.Controllers.JobControllerOptions>();
         return builder;
     }
 }

@@ -105,10 +105,19 @@ public static class ObjectDefaults
         }
 
         spec["parallelism"] ??= 1;
-        spec["backoffLimit"] ??= 6;
+
+        // With a per-index limit the job-wide one is off, unless set (Kubernetes defaults it to MaxInt32).
+        spec["backoffLimit"] ??= spec["backoffLimitPerIndex"] is null ? 6 : int.MaxValue;
         spec["completionMode"] ??= "NonIndexed";
         spec["suspend"] ??= false;
-        spec["podReplacementPolicy"] ??= "TerminatingOrFailed";
+        spec["podReplacementPolicy"] ??= spec["podFailurePolicy"] is null ? "TerminatingOrFailed" : "Failed";
+        foreach (var rule in (spec["podFailurePolicy"]?["rules"] as JsonArray)?.OfType<JsonObject>() ?? [])
+        {
+            foreach (var pattern in (rule["onPodConditions"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            {
+                pattern["status"] ??= "True";
+            }
+        }
         var template = Obj(spec, "template");
         DefaultPodSpec(Obj(template, "spec"));
 

@@ -85,6 +85,22 @@ internal static class AppsPrinters
             .. TemplateCells(ds),
         ]);
 
+    /// <summary>Kubernetes' printControllerRevision: the controller shown as <c>kind.group/name</c>.</summary>
+    public static KindPrinter ControllerRevision { get; } = new(
+        [
+            TableColumn.NameColumn,
+            TableColumn.Text("Controller", "Controller of the object"),
+            TableColumn.Text("Revision", "Revision indicates the revision of the state represented by Data."),
+            TableColumn.AgeColumn,
+        ],
+        (cr, now) =>
+        [
+            Str(cr, "metadata", "name"),
+            ControllerName(cr),
+            Int(cr, "revision") ?? 0,
+            Age(cr, now),
+        ]);
+
     /// <summary>Containers, images and selector: the wide columns every pod-template workload shares.</summary>
     public static JsonNode?[] TemplateCells(JsonObject workload, params string[] templateAt)
     {
@@ -95,5 +111,20 @@ internal static class AppsPrinters
             string.Join(",", containers.Select(c => Str(c, "image") ?? "")),
             LabelFormat.Selector(Node(workload, [.. templateAt, "spec", "selector"])),
         ];
+    }
+
+    private static string ControllerName(JsonObject obj)
+    {
+        var owner = Objects(obj, "metadata", "ownerReferences").FirstOrDefault(o => Bool(o, "controller"));
+        if (owner is null)
+        {
+            return "<none>";
+        }
+
+        var apiVersion = Str(owner, "apiVersion") ?? "";
+        var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
+        var group = slash < 0 ? "" : apiVersion[..slash];
+        var kind = (Str(owner, "kind") ?? "").ToLowerInvariant();
+        return (group.Length == 0 ? kind : kind + "." + group) + "/" + Str(owner, "name");
     }
 }

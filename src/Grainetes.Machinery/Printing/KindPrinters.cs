@@ -19,6 +19,7 @@ internal static class KindPrinters
         ("apps", "Deployment") => AppsPrinters.Deployment,
         ("apps", "ReplicaSet") => AppsPrinters.ReplicaSet,
         ("apps", "DaemonSet") => AppsPrinters.DaemonSet,
+        ("apps", "ControllerRevision") => AppsPrinters.ControllerRevision,
         ("batch", "Job") => BatchPrinters.Job,
         ("batch", "CronJob") => BatchPrinters.CronJob,
         ("coordination.k8s.io", "Lease") => ConfigPrinters.Lease,

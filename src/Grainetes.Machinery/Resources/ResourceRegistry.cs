@@ -62,6 +62,16 @@ public sealed class ResourceRegistry
         yield return Apps("Deployment", "deployments", typeof(V1Deployment), shortNames: ["deploy"]);
         yield return Apps("ReplicaSet", "replicasets", typeof(V1ReplicaSet), shortNames: ["rs"]);
         yield return Apps("DaemonSet", "daemonsets", typeof(V1DaemonSet), shortNames: ["ds"], hasScale: false);
+        yield return new ResourceType
+        {
+            Group = "apps",
+            Version = "v1",
+            Kind = "ControllerRevision",
+            Plural = "controllerrevisions",
+            Singular = "controllerrevision",
+            Namespaced = true,
+            ModelType = typeof(V1ControllerRevision),
+        };
         yield return Batch("Job", "jobs", typeof(V1Job), shortNames: []);
         yield return Batch("CronJob", "cronjobs", typeof(V1CronJob), shortNames: ["cj"]);
         yield return new ResourceType

@@ -36,6 +36,16 @@ internal static class BuiltInRules
         }
     }
 
+    public static void ControllerRevision(JsonObject obj, ValidationErrors errors)
+    {
+        if (obj["data"] is null)
+        {
+            errors.Required("data", "data is mandatory");
+        }
+
+        NonNegative(obj["revision"], "revision", errors);
+    }
+
     public static void Job(JsonObject obj, ValidationErrors errors)
     {
         if (obj["spec"] is not JsonObject spec)
@@ -282,6 +292,7 @@ internal static class BuiltInRules
 
         // A job's pods run to completion: Always would never let them finish.
         PodSpec(template["spec"], $"{path}.template.spec", errors, ["OnFailure", "Never"]);
+        JobFailureRules.Validate(spec, path, errors);
     }
 
     private static void NonNegative(JsonNode? node, string path, ValidationErrors errors)

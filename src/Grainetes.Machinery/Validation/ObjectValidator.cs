@@ -44,6 +44,7 @@ public sealed class ObjectValidator
             ["deployments.apps"] = new(NameValidation.IsDns1123Subdomain, BuiltInRules.Deployment),
             ["replicasets.apps"] = new(NameValidation.IsDns1123Subdomain, BuiltInRules.ReplicaSet),
             ["daemonsets.apps"] = new(NameValidation.IsDns1123Subdomain, BuiltInRules.DaemonSet),
+            ["controllerrevisions.apps"] = new(NameValidation.IsDns1123Subdomain, BuiltInRules.ControllerRevision),
             ["jobs.batch"] = new(NameValidation.IsDns1123Subdomain, BuiltInRules.Job),
             ["cronjobs.batch"] = new(NameValidation.IsDns1123Subdomain, BuiltInRules.CronJob),
             ["leases.coordination.k8s.io"] = DefaultRule,

@@ -17,6 +17,9 @@ public sealed class ControllersClusterFixture : IAsyncLifetime
     public IGrainFactory Grains => Cluster.GrainFactory;
 
     /// <summary>The CronJob controller's clock (only that controller's): tests move it from slot to slot.</summary>
+    /// <summary>The Job controller's first pod failure back-off here (10 s in Kubernetes), doubling from there.</summary>
+    public static readonly TimeSpan JobPodFailureBackoff = TimeSpan.FromSeconds(1);
+
     public FakeTimeProvider CronClock => ((InProcessSiloHandle)Cluster.Primary!).SiloHost!.Services.GetRequiredService<FakeTimeProvider>();
 
     public async Task InitializeAsync() => host = await AzuriteTestCluster.StartAsync<SiloConfigurator>("controllers");
@@ -39,6 +42,7 @@ public sealed class ControllersClusterFixture : IAsyncLifetime
             var cronClock = new FakeTimeProvider(DateTimeOffset.UtcNow);
             siloBuilder.Services.AddSingleton(cronClock);
             siloBuilder.Services.Configure<CronJobControllerOptions>(o => o.Clock = cronClock);
+            siloBuilder.Services.Configure<JobControllerOptions>(o => o.PodFailureBackoff = JobPodFailureBackoff);
         }
     }
 }

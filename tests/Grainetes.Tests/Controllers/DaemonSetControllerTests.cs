@@ -176,4 +176,112 @@ public sealed class DaemonSetControllerTests(ControllersClusterFixture fixture)
             }
         }
     }
+
+    private static async Task<List<JsonObject>> RevisionsAsync(Workloads w, string uid) =>
+        (await w.ListAsync("controllerrevisions.apps")).Where(r => (string?)ControllerRef(r)?["uid"] == uid).ToList();
+
+    private static long Revision(JsonObject revision) => Int(revision["revision"]);
+
+    private static string? Hash(JsonObject obj) => (string?)obj["metadata"]?["labels"]?["controller-revision-hash"];
+
+    private static JsonObject ImagePatch(string image) => new()
+    {
+        ["spec"] = new JsonObject { ["template"] = new JsonObject { ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "agent", ["image"] = image }) } } },
+    };
+
+    /// <summary>What <c>kubectl rollout status ds</c> waits for, plus every live pod on <paramref name="hash"/>.</summary>
+    private static async Task<bool> RolledOutAsync(Workloads w, string uid, string hash)
+    {
+        var ds = (await w.GetAsync(Ds, "agent"))!;
+        var s = ds["status"];
+        var desired = Int(s?["desiredNumberScheduled"]);
+        var pods = (await PodsByNodeAsync(w, uid)).Values.SelectMany(p => p).ToList();
+        return Int(s?["observedGeneration"]) >= Int(ds["metadata"]!["generation"])
+            && desired > 0 && Int(s?["updatedNumberScheduled"]) == desired && Int(s?["numberAvailable"]) == desired
+            && pods.Count == desired && pods.All(p => Hash(p) == hash);
+    }
+
+    [Fact]
+    public async Task KeepsTheTemplateHistoryInControllerRevisionsAndUndoReusesTheOldOne()
+    {
+        var w = new Workloads(fixture.Grains);
+        var pool = w.Ns;
+        var nodes = new[] { w.Ns + "-a", w.Ns + "-b" };
+        try
+        {
+            foreach (var node in nodes)
+            {
+                await Node(node).Create(NodeObject(node, new Dictionary<string, string> { ["pool"] = pool }).ToJsonString(), WriteOptions.Default);
+            }
+
+            var uid = (string)JsonNode.Parse(await w.CreateAsync(Ds, DaemonSet("agent", pool)))!["metadata"]!["uid"]!;
+
+            // Revision 1: named <ds>-<hash>, labelled with the hash the pods carry, owned by the DaemonSet, holding the
+            // strategic merge patch that restores the template.
+            var first = Assert.Single(await Poll.UntilAsync(() => RevisionsAsync(w, uid), r => r.Count == 1, Deadline, "revision 1"));
+            var hash1 = Hash(first)!;
+            Assert.Equal("agent-" + hash1, Name(first));
+            Assert.Equal(1, Revision(first));
+            Assert.Equal("DaemonSet", (string?)ControllerRef(first)!["kind"]);
+            Assert.Equal("agent", (string?)first["metadata"]!["labels"]!["app"]);
+            var data = first["data"]!["spec"]!["template"]!;
+            Assert.Equal("replace", (string?)data["$patch"]);
+            Assert.Equal("busybox:1", (string?)data["spec"]!["containers"]![0]!["image"]);
+            await w.KubeletUntilAsync(() => RolledOutAsync(w, uid, hash1), what: "revision 1 rolled out");
+
+            // A template change is revision 2, and the pods move onto its hash.
+            await w.MergePatchAsync(Ds, "agent", ImagePatch("busybox:2"));
+            var revisions = await Poll.UntilAsync(() => RevisionsAsync(w, uid), r => r.Count == 2, Deadline, "revision 2");
+            var second = revisions.Single(r => Name(r) != Name(first));
+            var hash2 = Hash(second)!;
+            Assert.Equal(2, Revision(second));
+            Assert.Equal("agent-" + hash2, Name(second));
+            await w.KubeletUntilAsync(() => RolledOutAsync(w, uid, hash2), what: "revision 2 rolled out");
+
+            // kubectl rollout undo: revision 1's data, sent unchanged as a strategic merge patch. The old revision is
+            // reused (renumbered 3), no third object appears, and the pods go back to its hash.
+            await w.Object(Ds, "agent").Patch(first["data"]!.ToJsonString(), new WriteOptions { PatchType = "application/strategic-merge-patch+json" });
+            Assert.Equal("busybox:1", (string?)(await w.GetAsync(Ds, "agent"))!["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]);
+            revisions = await Poll.UntilAsync(
+                () => RevisionsAsync(w, uid), r => r.Any(x => Name(x) == Name(first) && Revision(x) == 3), Deadline, "revision 1 renumbered 3");
+            Assert.Equal(2, revisions.Count);
+            Assert.Equal(2, Revision(revisions.Single(r => Name(r) == Name(second))));
+            await w.KubeletUntilAsync(() => RolledOutAsync(w, uid, hash1), what: "the undo rolled out");
+
+            // Pruning: with revisionHistoryLimit 1, the next template leaves one old revision, the oldest one going first.
+            await w.MergePatchAsync(Ds, "agent", new JsonObject
+            {
+                ["spec"] = new JsonObject
+                {
+                    ["revisionHistoryLimit"] = 1,
+                    ["template"] = ImagePatch("busybox:3")["spec"]!["template"]!.DeepClone(),
+                },
+            });
+            var latest = await Poll.UntilAsync(
+                async () => (await RevisionsAsync(w, uid)).FirstOrDefault(r => Revision(r) == 4), r => r is not null, Deadline, "revision 4");
+            await w.KubeletUntilAsync(() => RolledOutAsync(w, uid, Hash(latest!)!), what: "revision 4 rolled out");
+            revisions = await Poll.UntilAsync(() => RevisionsAsync(w, uid), r => r.Count == 2, Deadline, "history pruned to one old revision");
+            Assert.Equal(new long[] { 3, 4 }, revisions.Select(Revision).Order());
+            Assert.DoesNotContain(revisions, r => Name(r) == Name(second));
+            Assert.Equal(2, Int((await w.GetAsync(Ds, "agent"))!["status"]!["updatedNumberScheduled"]));
+
+            // The revisions belong to the DaemonSet: deleting it takes them along.
+            await w.Object(Ds, "agent").Delete(DeleteOptions.Default);
+            await Poll.UntilAsync(() => w.ListAsync("controllerrevisions.apps"), r => r.Count == 0, Deadline, "the revisions collected");
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                try
+                {
+                    await Node(node).Delete(DeleteOptions.Default);
+                }
+                catch (Grainetes.Machinery.Errors.ApiException)
+                {
+                    // Already gone.
+                }
+            }
+        }
+    }
 }
