@@ -16,6 +16,10 @@ public sealed partial class GarbageCollectorGrain : Grain, IGarbageCollectorGrai
     private readonly ResourceRegistry registry;
     private readonly ILogger<GarbageCollectorGrain> logger;
 
+    // One pending retry per owner: a dependent that is itself deleted in the foreground notifies us again on every
+    // retry of its owner, and each of those passes must not start a chain of timers of its own.
+    private readonly Dictionary<string, IGrainTimer> retries = new(StringComparer.Ordinal);
+
     public GarbageCollectorGrain(ResourceRegistry registry, ILogger<GarbageCollectorGrain> logger)
     {
         this.registry = registry;
@@ -24,6 +28,11 @@ public sealed partial class GarbageCollectorGrain : Grain, IGarbageCollectorGrai
 
     public async Task OwnerDeleted(string ownerResource, string ownerName, string ownerUid, string propagationPolicy)
     {
+        if (retries.Remove(ownerUid, out var pending))
+        {
+            pending.Dispose();
+        }
+
         var ns = this.GetPrimaryKeyString();
         var remaining = 0;
         foreach (var type in registry.All)
@@ -43,7 +52,7 @@ public sealed partial class GarbageCollectorGrain : Grain, IGarbageCollectorGrai
                     else
                     {
                         var result = await grain.Delete(new DeleteOptions { PropagationPolicy = propagationPolicy == "Foreground" ? "Foreground" : "Background" });
-                        if (!result.Removed)
+                        if (!result.Removed && propagationPolicy == "Foreground" && BlocksOwnerDeletion(result.Json, ownerUid))
                         {
                             remaining++;
                         }
@@ -63,12 +72,20 @@ public sealed partial class GarbageCollectorGrain : Grain, IGarbageCollectorGrai
         }
         else if (remaining > 0)
         {
-            // Foreground dependents are still finishing; look again shortly.
-            this.RegisterGrainTimer(
+            // Blocking dependents are still finishing (their finalizers, their kubelet); look again shortly.
+            retries[ownerUid] = this.RegisterGrainTimer(
                 _ => OwnerDeleted(ownerResource, ownerName, ownerUid, propagationPolicy),
-                new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan));
+                new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan) { KeepAlive = true });
         }
     }
+
+    /// <summary>
+    /// Only a dependent whose reference to the owner says <c>blockOwnerDeletion</c> holds a foreground deletion of the
+    /// owner, as in Kubernetes; the others are deleted too, but the owner does not wait for them.
+    /// </summary>
+    private static bool BlocksOwnerDeletion(string dependentJson, string ownerUid) =>
+        JsonNode.Parse(dependentJson)?["metadata"]?["ownerReferences"] is JsonArray owners
+        && owners.Any(o => (string?)o?["uid"] == ownerUid && o?["blockOwnerDeletion"] is JsonValue b && b.TryGetValue<bool>(out var blocks) && blocks);
 
     private static async Task OrphanAsync(IObjectGrain grain, string ownerUid)
     {
