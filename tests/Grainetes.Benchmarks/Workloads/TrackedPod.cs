@@ -2,8 +2,11 @@ using System.Text.Json;
 
 namespace Grainetes.Benchmarks.Workloads;
 
-/// <summary>A pod as the latest watch event showed it, and when the watch first showed it (Stopwatch timestamp).</summary>
-public sealed record TrackedPod(string Name, bool Ready, bool Deleting, int Restarts, string? Revision, long FirstSeen)
+/// <summary>
+/// A pod as the latest watch event showed it, and the Stopwatch timestamps of the watch lines that first showed it,
+/// first showed it bound to a node, and first showed it Ready (0 while not yet).
+/// </summary>
+public sealed record TrackedPod(string Name, bool Ready, bool Deleting, int Restarts, string? Revision, long FirstSeen, long BoundAt, long ReadyAt)
 {
     /// <summary>The pod-template annotation the rolling update changes, so old and new pods can be told apart.</summary>
     public const string RevisionAnnotation = "bench.grainetes.io/revision";
@@ -34,6 +37,16 @@ public sealed record TrackedPod(string Name, bool Ready, bool Deleting, int Rest
             }
         }
 
-        return new TrackedPod(PodWatch.Name(pod), PodWatch.IsReady(pod), deleting, restarts, revision, before?.FirstSeen ?? at);
+        var ready = PodWatch.IsReady(pod);
+        var bound = PodWatch.NodeName(pod).Length > 0;
+        return new TrackedPod(
+            PodWatch.Name(pod),
+            ready,
+            deleting,
+            restarts,
+            revision,
+            before?.FirstSeen ?? at,
+            before is { BoundAt: > 0 } ? before.BoundAt : bound ? at : 0,
+            before is { ReadyAt: > 0 } ? before.ReadyAt : ready ? at : 0);
     }
 }
