@@ -73,6 +73,17 @@ public sealed class WorkloadRun
 
     private async Task MeasureAsync(string runtime, WorkloadSettings settings)
     {
+        if (runtime == "docker")
+        {
+            // The daemon's own floor for the same numbers of pods, at the same time and load as the figures below.
+            using var floor = new DockerFloor(_ns);
+            foreach (var pods in new[] { 19, 30 })
+            {
+                var took = await floor.MeasureAsync(pods, _ct).ConfigureAwait(false);
+                Line($"Docker floor: {pods} pods (pause + app container each) created and started at once through the Engine API in {took.TotalMilliseconds:F0} ms");
+            }
+        }
+
         // Warm-up (unmeasured): the first pod pays JIT and, on Docker, the first sandbox's network setup.
         var first = _tracker.When(p => Live(p) == 1 && PodTracker.ReadyCount(p) == 1);
         await _api.PostAsync($"/apis/apps/v1/namespaces/{_ns}/deployments", DeploymentBody(1), _ct).ConfigureAwait(false);
