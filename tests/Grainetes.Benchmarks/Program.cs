@@ -2,12 +2,14 @@ using System.Globalization;
 using Grainetes.Benchmarks;
 using Grainetes.Benchmarks.Scheduling;
 using Grainetes.Benchmarks.Startup;
+using Grainetes.Benchmarks.Workloads;
 
 // Grainetes.Benchmarks [api] [--quick]                       the API against the storage floor (default)
 // Grainetes.Benchmarks decision                              in-process scheduling decision per pod at 100/1,000/5,000 nodes
 // Grainetes.Benchmarks scheduler [--config NODESxPODS]...    end to end through the API (default 100x2000 and 1000x2000; --quick 100x400)
 // Grainetes.Benchmarks podstartup [--runtime process|docker]... [--quick]   create -> Ready (default both runtimes)
-const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
+// Grainetes.Benchmarks workloads [--runtime process|docker]... [--quick]    Deployment scaling, healing, rolling update (default both runtimes)
+const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "api";
 var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
 try
@@ -72,6 +74,28 @@ try
             }
 
             return await PodStartupBenchmark.RunAsync(runtimes.Count > 0 ? runtimes : ["process", "docker"], quick ? 10 : 50, quick ? 3 : 10);
+        }
+
+        case "workloads":
+        {
+            var quick = false;
+            var runtimes = new List<string>();
+            for (var i = 0; i < rest.Length; i++)
+            {
+                switch (rest[i])
+                {
+                    case "--quick":
+                        quick = true;
+                        break;
+                    case "--runtime" when i + 1 < rest.Length && rest[i + 1] is "process" or "docker":
+                        runtimes.Add(rest[++i]);
+                        break;
+                    default:
+                        throw new ArgumentException($"unknown argument '{rest[i]}'; " + Usage);
+                }
+            }
+
+            return await WorkloadBenchmark.RunAsync(runtimes.Count > 0 ? runtimes : ["process", "docker"], quick ? WorkloadSettings.Quick : WorkloadSettings.Full);
         }
 
         default:

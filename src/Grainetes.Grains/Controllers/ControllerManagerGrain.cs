@@ -5,6 +5,8 @@ using Grainetes.Abstractions.Store;
 using Grainetes.Abstractions.Telemetry;
 using Grainetes.Machinery.Selectors;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Hosting;
 using static Grainetes.Grains.Controllers.ControllerJson;
 
 namespace Grainetes.Grains.Controllers;
@@ -24,19 +26,34 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
 
     private readonly ILogger<ControllerManagerGrain> logger;
     private readonly GrainetesTelemetry telemetry;
+    private readonly ControllerManagerOptions options;
+    private readonly TimeSpan minimumReminderPeriod;
     private readonly CancellationTokenSource stopping = new();
     private readonly Dictionary<string, Task> followers = new(StringComparer.Ordinal);
     private readonly ServiceSelectorIndex serviceSelectors = new();
     private bool reminderRegistered;
 
-    public ControllerManagerGrain(ILogger<ControllerManagerGrain> logger, GrainetesTelemetry telemetry)
+    public ControllerManagerGrain(ILogger<ControllerManagerGrain> logger, GrainetesTelemetry telemetry, IOptions<ControllerManagerOptions> options, IOptions<ReminderOptions> reminderOptions)
     {
         this.logger = logger;
         this.telemetry = telemetry;
+        this.options = options.Value;
+        minimumReminderPeriod = reminderOptions.Value.MinimumReminderPeriod;
     }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (!options.WakeOnChanges)
+        {
+            // Only the reminders drive the controllers; the timer keeps this activation, as below.
+            LogChangesOff();
+            this.RegisterGrainTimer(
+                _ => Task.CompletedTask,
+                new GrainTimerCreationOptions(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30)) { KeepAlive = true, Interleave = true });
+            ResyncAll().Ignore();
+            return;
+        }
+
         // Start from now; the resync below covers whatever changed before.
         var starts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var kind in FollowedKinds)
@@ -72,7 +89,8 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
             return;
         }
 
-        await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5));
+        var period = options.ManagerResyncPeriod < minimumReminderPeriod ? minimumReminderPeriod : options.ManagerResyncPeriod;
+        await this.RegisterOrUpdateReminder(ReminderName, period < TimeSpan.FromMinutes(1) ? period : TimeSpan.FromMinutes(1), period);
         reminderRegistered = true;
     }
 
@@ -412,6 +430,9 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
 
         return found;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Controllers are not woken by changes (Controllers:WakeOnChanges is false); only their reminders run them")]
+    private partial void LogChangesOff();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Following the {Kind} change log failed; retrying")]
     private partial void LogFollowFailed(Exception ex, string kind);

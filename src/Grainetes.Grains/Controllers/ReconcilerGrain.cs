@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Grainetes.Abstractions.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Hosting;
 
 namespace Grainetes.Grains.Controllers;
 
@@ -36,8 +38,9 @@ public abstract partial class ReconcilerGrain : Grain, IRemindable
         this.time = time;
     }
 
-    /// <summary>How often the reminder resyncs the object when no change wakes the controller.</summary>
-    private protected virtual TimeSpan ResyncPeriod => TimeSpan.FromMinutes(3);
+    /// <summary>How often the reminder resyncs the object when no change wakes the controller (<see cref="ControllerManagerOptions.ResyncPeriod"/>).</summary>
+    private protected virtual TimeSpan ResyncPeriod =>
+        ServiceProvider.GetService<IOptions<ControllerManagerOptions>>()?.Value.ResyncPeriod ?? TimeSpan.FromMinutes(3);
 
     private protected TimeProvider Time => time;
 
@@ -188,7 +191,10 @@ public abstract partial class ReconcilerGrain : Grain, IRemindable
         {
             if (exists)
             {
-                await this.RegisterOrUpdateReminder(ReminderName, ResyncPeriod, ResyncPeriod);
+                // Orleans refuses periods under its minimum; a shorter setting means "as often as allowed".
+                var minimum = ServiceProvider.GetService<IOptions<ReminderOptions>>()?.Value.MinimumReminderPeriod ?? TimeSpan.FromMinutes(1);
+                var period = ResyncPeriod < minimum ? minimum : ResyncPeriod;
+                await this.RegisterOrUpdateReminder(ReminderName, period, period);
             }
             else if (await this.GetReminder(ReminderName) is { } reminder)
             {

@@ -236,7 +236,10 @@ public sealed partial class ReplicaSetControllerGrain : ReconcilerGrain, IReplic
             try
             {
                 var json = await GrainFactory.GetGrain<IObjectGrain>(new ObjectKey("pods", ns, podName).GrainKey).Create(pod.ToJsonString(), WriteOptions.Default);
-                await events.RecordAsync(rs, "Normal", "SuccessfulCreate", $"Created pod: {podName}", Component);
+
+                // Best effort and off the critical path, as Kubernetes' event broadcaster is: the next slow-start
+                // batch waits for the pods, not for their events.
+                events.RecordAsync(rs, "Normal", "SuccessfulCreate", $"Created pod: {podName}", Component).Ignore();
                 return Parse(json);
             }
             catch (ApiException ex) when (ex.Code == 409 && attempt < 8)
@@ -258,7 +261,7 @@ public sealed partial class ReplicaSetControllerGrain : ReconcilerGrain, IReplic
         {
             await GrainFactory.GetGrain<IObjectGrain>(new ObjectKey("pods", Str(pod["metadata"]?["namespace"]) ?? "", podName).GrainKey)
                 .Delete(new DeleteOptions { PreconditionUid = Uid(pod) });
-            await events.RecordAsync(rs, "Normal", "SuccessfulDelete", $"Deleted pod: {podName}", Component);
+            events.RecordAsync(rs, "Normal", "SuccessfulDelete", $"Deleted pod: {podName}", Component).Ignore();
             LogDeleted(podName);
             return true;
         }

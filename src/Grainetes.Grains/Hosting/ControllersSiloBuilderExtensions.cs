@@ -12,6 +12,8 @@ public static class ControllersSiloBuilderExtensions
     public static ISiloBuilder AddGrainetesControllers(this ISiloBuilder builder)
     {
         builder.Services.AddHostedService<ControllerManagerStarter>();
+        builder.Services.AddOptions<Grainetes.Grains.Controllers.ControllerManagerOptions>()
+            .Bind(builder.Configuration.GetSection(Grainetes.Grains.Controllers.ControllerManagerOptions.SectionName));
         builder.Services.AddOptions<Grainetes.Grains.Controllers.CronJobControllerOptions>();
         builder.Services.AddOptions<Grainetes.Grains.Controllers.HorizontalPodAutoscalerControllerOptions>();
         builder.Services.AddOptions<Grainetes.Grains.Controllers.JobControllerOptions>();

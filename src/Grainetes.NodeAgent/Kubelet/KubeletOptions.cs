@@ -6,7 +6,10 @@ public sealed record KubeletOptions
     /// <summary>How often a worker re-syncs when nothing wakes it (container exits are only seen by polling).</summary>
     public TimeSpan SyncPeriod { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The first restart delay of a crashing container; doubles on each crash.</summary>
+    /// <summary>
+    /// The restart delay after a container's second exit in a row; doubles on each later one. The first exit restarts
+    /// at once, as the kubelet's back-off does.
+    /// </summary>
     public TimeSpan BackoffBase { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeSpan BackoffCap { get; init; } = TimeSpan.FromMinutes(5);

@@ -238,7 +238,7 @@ public sealed class PodWorker
     /// <summary>Takes over the containers a previous worker (before a silo restart) left, so that none is started twice.</summary>
     private async Task AdoptAsync(CancellationToken cancellationToken)
     {
-        var mine = (await runtime.ListAsync(cancellationToken)).Where(c => c.PodUid == Uid).ToList();
+        var mine = await runtime.ListPodAsync(Uid, cancellationToken);
         var adoptedCount = 0;
         foreach (var group in mine.GroupBy(c => (c.ContainerName, c.IsInit)))
         {
@@ -379,10 +379,12 @@ public sealed class PodWorker
         }
         else if (record.BackoffFor != exited.ContainerId)
         {
+            // As the kubelet's back-off: the first exit (or the first after a long run) restarts at once, the next
+            // waits BackoffBase, and each one after that twice as long as the last, up to BackoffCap.
             var ranFor = exited.FinishedAt - exited.StartedAt ?? TimeSpan.Zero;
             var delay = record.BackoffDelay is not { } last || ranFor >= options.BackoffResetAfter
-                ? options.BackoffBase
-                : Min(last * 2, options.BackoffCap);
+                ? TimeSpan.Zero
+                : last == TimeSpan.Zero ? options.BackoffBase : Min(last * 2, options.BackoffCap);
             record.BackoffDelay = delay;
             record.RestartNotBefore = (exited.FinishedAt ?? now) + delay;
             record.BackoffFor = exited.ContainerId;
@@ -771,7 +773,7 @@ public sealed class PodWorker
         await ReportAsync(current, IsTerminal ? null : phase, cancellationToken);
 
         var ids = records.SelectMany(r => new[] { r.Current?.ContainerId, r.Previous?.ContainerId }).OfType<string>().ToHashSet();
-        foreach (var leftover in (await runtime.ListAsync(cancellationToken)).Where(c => c.PodUid == Uid))
+        foreach (var leftover in await runtime.ListPodAsync(Uid, cancellationToken))
         {
             ids.Add(leftover.ContainerId);
         }

@@ -41,6 +41,13 @@ public interface IContainerRuntime
     /// <summary>Every container this runtime runs for Grainetes on this host (found by their labels), for adoption and clean-up.</summary>
     Task<IReadOnlyList<ContainerState>> ListAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The containers of one pod, as <see cref="ListAsync"/> shows them. A runtime that can filter by pod overrides
+    /// this: pod workers call it when they adopt and when they finish, so its cost must not grow with the node's pods.
+    /// </summary>
+    async Task<IReadOnlyList<ContainerState>> ListPodAsync(string podUid, CancellationToken cancellationToken) =>
+        (await ListAsync(cancellationToken).ConfigureAwait(false)).Where(c => c.PodUid == podUid).ToList();
+
     /// <summary>Runs a command in a running container (exec probes); returns exit code and output.</summary>
     Task<ExecResult> ExecAsync(string containerId, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken);
 

@@ -175,7 +175,7 @@ public static class PodStartupBenchmark
         return report;
     }
 
-    private static async Task WaitForReadyNodeAsync(KubeApi api, CancellationToken ct)
+    internal static async Task WaitForReadyNodeAsync(KubeApi api, CancellationToken ct)
     {
         var wait = Stopwatch.StartNew();
         while (wait.Elapsed < TimeSpan.FromSeconds(90))
@@ -295,7 +295,7 @@ public static class PodStartupBenchmark
         return line;
     }
 
-    private static async Task<bool> DockerAnswersAsync()
+    internal static async Task<bool> DockerAnswersAsync()
     {
         try
         {
@@ -318,7 +318,7 @@ public static class PodStartupBenchmark
     }
 
     /// <summary>After the host stopped: containers of our namespace, or processes under our directory, that outlived it.</summary>
-    private static void SweepLeftovers(string runtime, string ns, string root)
+    internal static void SweepLeftovers(string runtime, string ns, string root)
     {
         if (runtime == "docker")
         {
@@ -373,7 +373,7 @@ public static class PodStartupBenchmark
         return int.Parse(fields[2], CultureInfo.InvariantCulture);
     }
 
-    private static async Task<string> DockerAsync(string[] args)
+    internal static async Task<string> DockerAsync(string[] args)
     {
         var info = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)

@@ -89,22 +89,12 @@ public sealed class DeploymentControllerTests(ControllersClusterFixture fixture)
         var first = Assert.Single(await w.ListAsync(Rs));
 
         await w.MergePatchAsync(Deploy, "web", ImagePatch("nginx:2"));
-        var samples = 0;
-        var mostPods = 0;
-        var fewestReady = int.MaxValue;
+        var bounds = new RolloutBounds(replicas: 3, maxSurge: 1, maxUnavailable: 0);
         await w.KubeletUntilAsync(
             async () => await w.RolloutCompleteAsync("web") && (await w.ListAsync(Rs)).Count == 2,
-            pods =>
-            {
-                var live = pods.Where(p => !IsDeleting(p)).ToList();
-                samples++;
-                mostPods = Math.Max(mostPods, live.Count);
-                fewestReady = Math.Min(fewestReady, live.Count(IsReady));
-            },
+            bounds.Sample,
             "rolling update");
-        Assert.True(samples > 3, $"only {samples} samples");
-        Assert.True(mostPods <= 4, $"saw {mostPods} pods; maxSurge 1 allows 4");
-        Assert.True(fewestReady >= 3, $"saw only {fewestReady} ready pods; maxUnavailable 0 needs 3");
+        bounds.AssertHeld();
 
         var rss = await w.ListAsync(Rs);
         var second = Assert.Single(rss, r => Name(r) != Name(first));

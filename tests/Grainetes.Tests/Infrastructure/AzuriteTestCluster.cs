@@ -28,7 +28,8 @@ public sealed class AzuriteTestCluster : IAsyncDisposable
 
     public IGrainFactory Grains => Cluster.GrainFactory;
 
-    public static async Task<AzuriteTestCluster> StartAsync<TSiloConfigurator>(string name, short silos = 1)
+    /// <param name="configuration">More host configuration for every silo (options bound from configuration).</param>
+    public static async Task<AzuriteTestCluster> StartAsync<TSiloConfigurator>(string name, short silos = 1, IReadOnlyDictionary<string, string?>? configuration = null)
         where TSiloConfigurator : ISiloConfigurator, new()
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"grainetes-{name}-{Guid.NewGuid().ToString("N")[..8]}");
@@ -38,6 +39,10 @@ public sealed class AzuriteTestCluster : IAsyncDisposable
         {
             [ConnectionStringKey] = azurite.ConnectionString,
         }));
+        if (configuration is not null)
+        {
+            builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(configuration));
+        }
         builder.AddSiloBuilderConfigurator<TSiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
         var cluster = builder.Build();

@@ -145,10 +145,11 @@ public sealed class PodWorkerTests
         await h.UntilAsync(() => h.Runtime.Starts.Count >= 4, "four starts");
         var starts = h.Runtime.Starts;
         Assert.Equal([0, 1, 2, 3], starts.Select(s => s.Attempt).Take(4));
-        Assert.True(starts[1].At - starts[0].At >= TimeSpan.FromSeconds(10));
-        Assert.True(starts[2].At - starts[1].At >= TimeSpan.FromSeconds(20));
-        Assert.True(starts[3].At - starts[2].At >= TimeSpan.FromSeconds(40));
-        Assert.True(starts[3].At - starts[2].At < TimeSpan.FromSeconds(42));
+        // As the kubelet: the first exit restarts at once, then 10 s, 20 s, ...
+        Assert.True(starts[1].At - starts[0].At < TimeSpan.FromSeconds(2));
+        Assert.True(starts[2].At - starts[1].At >= TimeSpan.FromSeconds(10));
+        Assert.True(starts[3].At - starts[2].At >= TimeSpan.FromSeconds(20));
+        Assert.True(starts[3].At - starts[2].At < TimeSpan.FromSeconds(22));
 
         await h.UntilAsync(
             () => (string?)h.ContainerStatus("app")?["state"]?["waiting"]?["reason"] == "CrashLoopBackOff",
@@ -180,7 +181,8 @@ public sealed class PodWorkerTests
         h.Runtime.Exit("app", 1);
         var exitedAt = h.Time.GetUtcNow();
         await h.UntilAsync(() => h.Runtime.Starts.Count > before, "restarted");
-        Assert.True(h.Runtime.Starts[^1].At - exitedAt <= TimeSpan.FromSeconds(11));
+        // The back-off starts over: no delay at all, as for a first exit.
+        Assert.True(h.Runtime.Starts[^1].At - exitedAt < TimeSpan.FromSeconds(2));
     }
 
     [Theory]

@@ -267,11 +267,18 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
         return !labels.ContainsKey(DockerLabels.PodUid) ? null : StateOf(inspect, labels);
     }
 
-    public async Task<IReadOnlyList<ContainerState>> ListAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ContainerState>> ListAsync(CancellationToken cancellationToken) =>
+        ListInspectedAsync(cancellationToken, $"{DockerLabels.Managed}=true");
+
+    // The daemon filters by the pod's label: a new or finishing pod does not inspect every container on the node.
+    public Task<IReadOnlyList<ContainerState>> ListPodAsync(string podUid, CancellationToken cancellationToken) =>
+        ListInspectedAsync(cancellationToken, $"{DockerLabels.Managed}=true", $"{DockerLabels.PodUid}={podUid}");
+
+    private async Task<IReadOnlyList<ContainerState>> ListInspectedAsync(CancellationToken cancellationToken, params string[] labels)
     {
         using var timeout = Bounded(cancellationToken);
         var containers = await _client.Containers.ListContainersAsync(
-            new ContainersListParameters { All = true, Filters = LabelFilter(Mine($"{DockerLabels.Managed}=true")) },
+            new ContainersListParameters { All = true, Filters = LabelFilter(Mine(labels)) },
             timeout.Token).ConfigureAwait(false);
 
         // The list lacks exit codes and times: inspect each (a host runs tens of containers, not thousands).
