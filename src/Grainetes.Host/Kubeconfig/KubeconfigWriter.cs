@@ -13,11 +13,19 @@ public sealed class KubeconfigWriter
     public const string ContextName = "grainetes";
     public const string UserName = "admin";
 
+    /// <summary>What the user of a kubeconfig for an <c>--insecure-http</c> server sends; the server ignores it.</summary>
+    public const string InsecurePlaceholderToken = "grainetes-insecure-http";
+
     /// <summary>The kubeconfig for an API server on <paramref name="server"/>.</summary>
     public static K8SConfiguration Build(Uri server, KubeconfigCredentials? credentials = null)
     {
         ArgumentNullException.ThrowIfNull(server);
         credentials ??= new KubeconfigCredentials();
+        if (credentials.Token is null && credentials.ClientCertificatePem is null)
+        {
+            // A server on --insecure-http asks for nothing, but client libraries refuse a user with no credential.
+            credentials = credentials with { Token = InsecurePlaceholderToken };
+        }
         return new K8SConfiguration
         {
             ApiVersion = "v1",

@@ -14,6 +14,7 @@ public sealed class InstrumentedContainerRuntime(IContainerRuntime inner, Graine
 
     public Task<string> VersionAsync(CancellationToken cancellationToken) => inner.VersionAsync(cancellationToken);
 
+
     public Task<PodSandbox> EnsureSandboxAsync(PodSandboxSpec spec, CancellationToken cancellationToken) =>
         MeasureAsync("ensure_sandbox", traced: true, () => inner.EnsureSandboxAsync(spec, cancellationToken));
 
@@ -37,6 +38,9 @@ public sealed class InstrumentedContainerRuntime(IContainerRuntime inner, Graine
 
     public Task<ContainerState?> InspectAsync(string containerId, CancellationToken cancellationToken) =>
         MeasureAsync("inspect_container", traced: false, () => inner.InspectAsync(containerId, cancellationToken));
+
+    public Task<IReadOnlyList<ContainerState>> ListPodAsync(string podUid, CancellationToken cancellationToken) =>
+        MeasureAsync("list_pod_containers", traced: false, () => inner.ListPodAsync(podUid, cancellationToken));
 
     public Task<IReadOnlyList<ContainerState>> ListAsync(CancellationToken cancellationToken) =>
         MeasureAsync("list_containers", traced: false, () => inner.ListAsync(cancellationToken));
