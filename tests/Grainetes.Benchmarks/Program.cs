@@ -56,46 +56,14 @@ try
 
         case "podstartup":
         {
-            var quick = false;
-            var runtimes = new List<string>();
-            for (var i = 0; i < rest.Length; i++)
-            {
-                switch (rest[i])
-                {
-                    case "--quick":
-                        quick = true;
-                        break;
-                    case "--runtime" when i + 1 < rest.Length && rest[i + 1] is "process" or "docker":
-                        runtimes.Add(rest[++i]);
-                        break;
-                    default:
-                        throw new ArgumentException($"unknown argument '{rest[i]}'; " + Usage);
-                }
-            }
-
-            return await PodStartupBenchmark.RunAsync(runtimes.Count > 0 ? runtimes : ["process", "docker"], quick ? 10 : 50, quick ? 3 : 10);
+            var (quick, runtimes) = RuntimeArguments(rest);
+            return await PodStartupBenchmark.RunAsync(runtimes, quick ? 10 : 50, quick ? 3 : 10);
         }
 
         case "workloads":
         {
-            var quick = false;
-            var runtimes = new List<string>();
-            for (var i = 0; i < rest.Length; i++)
-            {
-                switch (rest[i])
-                {
-                    case "--quick":
-                        quick = true;
-                        break;
-                    case "--runtime" when i + 1 < rest.Length && rest[i + 1] is "process" or "docker":
-                        runtimes.Add(rest[++i]);
-                        break;
-                    default:
-                        throw new ArgumentException($"unknown argument '{rest[i]}'; " + Usage);
-                }
-            }
-
-            return await WorkloadBenchmark.RunAsync(runtimes.Count > 0 ? runtimes : ["process", "docker"], quick ? WorkloadSettings.Quick : WorkloadSettings.Full);
+            var (quick, runtimes) = RuntimeArguments(rest);
+            return await WorkloadBenchmark.RunAsync(runtimes, quick ? WorkloadSettings.Quick : WorkloadSettings.Full);
         }
 
         default:
@@ -106,4 +74,27 @@ catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
     return 2;
+}
+
+// "[--quick] [--runtime process|docker]...": the runtimes asked for, both when none is named.
+static (bool Quick, IReadOnlyList<string> Runtimes) RuntimeArguments(string[] rest)
+{
+    var quick = false;
+    var runtimes = new List<string>();
+    for (var i = 0; i < rest.Length; i++)
+    {
+        switch (rest[i])
+        {
+            case "--quick":
+                quick = true;
+                break;
+            case "--runtime" when i + 1 < rest.Length && rest[i + 1] is "process" or "docker":
+                runtimes.Add(rest[++i]);
+                break;
+            default:
+                throw new ArgumentException($"unknown argument '{rest[i]}'; " + Usage);
+        }
+    }
+
+    return (quick, runtimes.Count > 0 ? runtimes : ["process", "docker"]);
 }

@@ -14,6 +14,10 @@ public sealed class ClientCertificateAuthenticator : IRequestAuthenticator
     private readonly X509Certificate2? ca;
     private readonly TimeProvider time;
 
+    // A connection keeps its certificate instance, and kubectl keeps its connections: check each chain once per
+    // connection, not once per request.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, CheckedCertificate> checkedCertificates = new();
+
     public ClientCertificateAuthenticator(IOptions<ApiSecurityOptions> options, TimeProvider time)
     {
         this.time = time;
@@ -31,8 +35,16 @@ public sealed class ClientCertificateAuthenticator : IRequestAuthenticator
         }
 
         var certificate = context.Connection.ClientCertificate ?? await context.Connection.GetClientCertificateAsync(context.RequestAborted);
-        return certificate is null || !IsSignedByCa(certificate) ? null : UserOf(certificate);
+        if (certificate is null)
+        {
+            return null;
+        }
+
+        var box = checkedCertificates.GetValue(certificate, c => new CheckedCertificate(IsSignedByCa(c) ? UserOf(c) : null, c.NotAfter.ToUniversalTime()));
+        return box.ValidUntil > time.GetUtcNow().UtcDateTime ? box.User : null;
     }
+
+    private sealed record CheckedCertificate(UserInfo? User, DateTime ValidUntil);
 
     private bool IsSignedByCa(X509Certificate2 certificate)
     {

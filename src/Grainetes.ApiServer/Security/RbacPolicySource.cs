@@ -19,6 +19,7 @@ public sealed partial class RbacPolicySource(IGrainFactory grains, ILogger<RbacP
     ];
 
     private readonly Dictionary<string, Dictionary<string, JsonObject>> objects = Kinds.ToDictionary(k => k, _ => new Dictionary<string, JsonObject>(StringComparer.Ordinal));
+    private readonly HashSet<string> listedKinds = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile RbacPolicy current = RbacPolicy.Empty;
 
@@ -32,8 +33,6 @@ public sealed partial class RbacPolicySource(IGrainFactory grains, ILogger<RbacP
         var followers = Kinds.Select(kind => FollowAsync(kind, stoppingToken)).ToList();
         await Task.WhenAll(followers);
     }
-
-    private readonly HashSet<string> listedKinds = new(StringComparer.Ordinal);
 
     private async Task FollowAsync(string kind, CancellationToken stoppingToken)
     {

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using Grainetes.Abstractions.Store;
 using Grainetes.Machinery.Security;
 using Microsoft.AspNetCore.Http;
 
@@ -18,8 +16,7 @@ public sealed class ServiceAccountTokenAuthenticator(ServiceAccountTokens tokens
             return null;
         }
 
-        var json = await grains.GetGrain<IObjectGrain>(new ObjectKey("serviceaccounts", ns, name).GrainKey).Get();
-        if (json is null || JsonNode.Parse(json)?["metadata"]?["uid"]?.GetValue<string>() != uid)
+        if (await ServiceAccountLookup.UidAsync(grains, ns, name) != uid)
         {
             return null;
         }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using Grainetes.Abstractions.Store;
 using Grainetes.ApiServer.Http;
 using Grainetes.Machinery.Errors;
 using Microsoft.AspNetCore.Http;
@@ -90,9 +89,5 @@ public sealed class TokenRequestHandler(ServiceAccountTokens tokens, IGrainFacto
             ? tokens.Issue(ns, name, uid, audiences, lifetime, out expires)
             : throw ApiException.ServiceUnavailable("this API server has no service account signing key");
 
-    private async Task<string?> AccountUidAsync(string ns, string name)
-    {
-        var json = await grains.GetGrain<IObjectGrain>(new ObjectKey("serviceaccounts", ns, name).GrainKey).Get();
-        return json is null ? null : JsonNode.Parse(json)?["metadata"]?["uid"]?.GetValue<string>();
-    }
+    private Task<string?> AccountUidAsync(string ns, string name) => ServiceAccountLookup.UidAsync(grains, ns, name);
 }
