@@ -31,6 +31,7 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
     private readonly CancellationTokenSource stopping = new();
     private readonly Dictionary<string, Task> followers = new(StringComparer.Ordinal);
     private readonly ServiceSelectorIndex serviceSelectors = new();
+    private readonly HashSet<string> loadBalancers = new(StringComparer.Ordinal);
     private bool reminderRegistered;
 
     public ControllerManagerGrain(ILogger<ControllerManagerGrain> logger, GrainetesTelemetry telemetry, IOptions<ControllerManagerOptions> options, IOptions<ReminderOptions> reminderOptions)
@@ -140,6 +141,7 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
                 GrainFactory.GetGrain<IEndpointsControllerGrain>(key).Reconcile().Ignore();
             }
 
+            await WakeLoadBalancersAsync();
             await WakeAllDaemonSetsAsync();
             foreach (var key in await GrainFactory.GetGrain<IResourceCollectionGrain>("jobs.batch").Names(null))
             {
@@ -159,6 +161,24 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogResyncFailed(ex);
+        }
+    }
+
+    /// <summary>Whether this silo runs the cloud controller (<c>AddGrainetesCloud</c>).</summary>
+    private bool CloudOn => ServiceProvider.GetService(typeof(Grainetes.Grains.Cloud.CloudProviders)) is not null;
+
+    /// <summary>Wakes the load balancer controller of every service it concerns (listed afresh: the index may be unloaded).</summary>
+    private async Task WakeLoadBalancersAsync()
+    {
+        if (!CloudOn)
+        {
+            return;
+        }
+
+        var listed = await GrainFactory.GetGrain<IResourceCollectionGrain>("services").List(new ListRequest());
+        foreach (var svc in listed.Items.Select(Parse).Where(LoadBalancerControllerGrain.Concerns))
+        {
+            GrainFactory.GetGrain<ILoadBalancerControllerGrain>(Str(svc["metadata"]?["namespace"]) + "/" + Name(svc)).Reconcile().Ignore();
         }
     }
 
@@ -259,6 +279,15 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
                 await WakeAllDaemonSetsAsync(changes[^1].TraceParent);
             }
 
+            // A node joining or leaving changes every load balancer's node set (other node changes wait for the resync).
+            if (CloudOn && changes.Any(c => c.Type != WatchEventType.Modified))
+            {
+                foreach (var key in loadBalancers)
+                {
+                    GrainFactory.GetGrain<ILoadBalancerControllerGrain>(key).Reconcile().Ignore();
+                }
+            }
+
             return;
         }
 
@@ -300,6 +329,20 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
                 case "services":
                     serviceSelectors.Apply(change, obj);
                     services.Add(change.Namespace + "/" + change.Name, trace);
+                    if (CloudOn && (LoadBalancerControllerGrain.Concerns(obj) || loadBalancers.Contains(change.Namespace + "/" + change.Name)))
+                    {
+                        // Woken also when it stops being a LoadBalancer, and after a deletion: the controller cleans up.
+                        loadBalancers.Add(change.Namespace + "/" + change.Name);
+                        using (StartWake("LoadBalancerController", change.Namespace + "/" + change.Name, trace))
+                        {
+                            GrainFactory.GetGrain<ILoadBalancerControllerGrain>(change.Namespace + "/" + change.Name).Reconcile().Ignore();
+                        }
+
+                        if (change.Type == WatchEventType.Deleted || !LoadBalancerControllerGrain.Concerns(obj))
+                        {
+                            loadBalancers.Remove(change.Namespace + "/" + change.Name);
+                        }
+                    }
                     break;
                 case "daemonsets.apps":
                     daemonSets.Add(change.Namespace + "/" + change.Name, trace);
@@ -400,6 +443,8 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
     {
         var listed = await GrainFactory.GetGrain<IResourceCollectionGrain>("services").List(new ListRequest());
         serviceSelectors.Load(listed.Items.Select(Parse));
+        loadBalancers.Clear();
+        loadBalancers.UnionWith(listed.Items.Select(Parse).Where(LoadBalancerControllerGrain.Concerns).Select(s => Str(s["metadata"]?["namespace"]) + "/" + Name(s)));
     }
 
     /// <summary>The owners of <paramref name="ownerKind"/> whose selector matches an orphan: they may adopt it.</summary>
