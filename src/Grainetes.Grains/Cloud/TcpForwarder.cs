@@ -41,9 +41,9 @@ internal sealed partial class TcpForwarder : IAsyncDisposable
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            // On Linux this also sets SO_REUSEPORT: several silos on one host (tests run them in one process) can
-            // each listen, and a restarted silo rebinds while old connections linger in TIME_WAIT.
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // No ReuseAddress: on Linux .NET maps it to SO_REUSEPORT, and two listeners (another cluster on this machine
+            // using the same range) would silently split the traffic. One listener per host is enough; a second silo on
+            // the host fails here and retries, taking over if the first goes.
             socket.Bind(endpoint);
             socket.Listen(512);
         }

@@ -38,6 +38,41 @@ internal sealed class EchoServer : IAsyncDisposable
         throw new InvalidOperationException("No free port in 31000-32700 on 127.0.0.1.");
     }
 
+    /// <summary>Sends the text, half-closes, and reads until the peer closes; null when the connection fails.</summary>
+    public static async Task<string?> RoundTripAsync(IPAddress address, int port, string text)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await socket.ConnectAsync(new IPEndPoint(address, port), timeout.Token);
+            await using var stream = new NetworkStream(socket, ownsSocket: false);
+            await stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), timeout.Token);
+            socket.Shutdown(SocketShutdown.Send);
+            using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
+            return await reader.ReadToEndAsync(timeout.Token);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether a connection to the address and port is refused (nothing listens there).</summary>
+    public static async Task<bool> RefusedAsync(IPAddress address, int port)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(address, port));
+            return false;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            return true;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await stop.CancelAsync();

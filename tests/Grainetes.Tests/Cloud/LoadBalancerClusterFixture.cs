@@ -23,6 +23,9 @@ public abstract class LoadBalancerClusterFixture(string provider) : IAsyncLifeti
 
     public TestCluster Cluster { get; private set; } = null!;
 
+    /// <summary>The local provider's range (<c>Cloud:Local:AddressRange</c>), kept across restarts.</summary>
+    public string AddressRange { get; } = LoopbackRanges.Next();
+
     public IGrainFactory Grains => Cluster.GrainFactory;
 
     /// <summary>The fake provider of the (first) silo, to see what the controller asked of it.</summary>
@@ -69,6 +72,7 @@ public abstract class LoadBalancerClusterFixture(string provider) : IAsyncLifeti
         {
             ["GrainetesTest:ConnectionString"] = azurite!.ConnectionString,
             ["Cloud:Provider"] = provider,
+            ["Cloud:Local:AddressRange"] = AddressRange,
         }));
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();

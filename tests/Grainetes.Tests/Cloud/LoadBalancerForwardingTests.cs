@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json.Nodes;
 using Grainetes.Tests.EndToEnd;
 using Grainetes.Tests.Services;
@@ -24,47 +22,14 @@ public sealed class LoadBalancerForwardingTests(LocalCloudClusterFixture fixture
         var ip = IPAddress.Parse(IngressIp(await UntilAsync(s, "echo", svc => IngressIp(svc) is not null, "an address for echo"))!);
 
         // The listener opens once the silo's forwarder has seen the status: retry until it answers.
-        var answer = await Poll.UntilAsync(() => TryEchoAsync(ip, 7000, "hello through the balancer"), a => a is not null, ServiceObjects.Deadline, "an echo through the balancer");
+        var answer = await Poll.UntilAsync(() => EchoServer.RoundTripAsync(ip, 7000, "hello through the balancer"), a => a is not null, ServiceObjects.Deadline, "an echo through the balancer");
         Assert.Equal("hello through the balancer", answer);
 
         // A second connection at once, and a big payload, both whole.
         var big = new string('x', 200_000);
-        Assert.Equal(big, await TryEchoAsync(ip, 7000, big));
+        Assert.Equal(big, await EchoServer.RoundTripAsync(ip, 7000, big));
 
         await s.DeleteAsync("services", "echo");
-        await Poll.UntilAsync(() => RefusedAsync(ip, 7000), refused => refused, ServiceObjects.Deadline, "the balancer listener closed");
-    }
-
-    private static async Task<string?> TryEchoAsync(IPAddress ip, int port, string text)
-    {
-        using var client = new TcpClient();
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            await client.ConnectAsync(ip, port, timeout.Token);
-            var stream = client.GetStream();
-            await stream.WriteAsync(Encoding.UTF8.GetBytes(text), timeout.Token);
-            client.Client.Shutdown(SocketShutdown.Send);
-            using var reader = new StreamReader(stream, Encoding.UTF8);
-            return await reader.ReadToEndAsync(timeout.Token);
-        }
-        catch (Exception ex) when (ex is SocketException or IOException)
-        {
-            return null;
-        }
-    }
-
-    private static async Task<bool> RefusedAsync(IPAddress ip, int port)
-    {
-        using var client = new TcpClient();
-        try
-        {
-            await client.ConnectAsync(ip, port);
-            return false;
-        }
-        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
-        {
-            return true;
-        }
+        await Poll.UntilAsync(() => EchoServer.RefusedAsync(ip, 7000), refused => refused, ServiceObjects.Deadline, "the balancer listener closed");
     }
 }

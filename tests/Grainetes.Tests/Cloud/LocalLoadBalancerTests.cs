@@ -13,8 +13,6 @@ namespace Grainetes.Tests.Cloud;
 [Collection(LocalCloudCollection.Name)]
 public sealed class LocalLoadBalancerTests(LocalCloudClusterFixture fixture)
 {
-    private static readonly IPNetwork DefaultRange = IPNetwork.Parse("127.240.0.0/16");
-
     private ILoadBalancerIpAllocatorGrain Allocator => fixture.Grains.GetGrain<ILoadBalancerIpAllocatorGrain>("default");
 
     [Fact]
@@ -31,7 +29,7 @@ public sealed class LocalLoadBalancerTests(LocalCloudClusterFixture fixture)
 
         var ips = ready.Select(svc => IngressIp(svc)!).ToList();
         Assert.Equal(3, ips.Distinct().Count());
-        Assert.All(ips, ip => Assert.True(DefaultRange.Contains(IPAddress.Parse(ip)), $"{ip} is outside 127.240.0.0/16"));
+        Assert.All(ips, ip => Assert.True(IPNetwork.Parse(fixture.AddressRange).Contains(IPAddress.Parse(ip)), $"{ip} is outside {fixture.AddressRange}"));
         Assert.All(ready, svc => Assert.True(HasFinalizer(svc), "the cleanup finalizer is set before the balancer is made"));
         var events = await UntilEventAsync(s, "a", "EnsuredLoadBalancer");
         Assert.Contains(events, e => e.Reason == "EnsuringLoadBalancer");
@@ -71,7 +69,7 @@ public sealed class LocalLoadBalancerTests(LocalCloudClusterFixture fixture)
     public async Task ARequestedAddressIsHonouredWhenFreeAndRefusedWithAnEventOtherwise()
     {
         var s = new ServiceObjects(() => fixture.Grains);
-        var wanted = "127.240.200." + Random.Shared.Next(1, 250);
+        var wanted = LoopbackRanges.At(fixture.AddressRange, 200);
         var first = LoadBalancer("first");
         first["spec"]!["loadBalancerIP"] = wanted;
         await s.CreateAsync("services", first);
