@@ -143,7 +143,9 @@ public sealed partial class LoadBalancerControllerGrain : ReconcilerGrain, ILoad
         var deleting = IsDeleting(svc);
         var holds = Finalizers(svc).Contains(CleanupFinalizer);
         var shown = svc["status"]?["loadBalancer"]?["ingress"] is JsonArray { Count: > 0 };
-        if (!holds && !shown)
+
+        // A service of another balancer class shows that controller's status: only our own finalizer makes it ours.
+        if (!holds && (!shown || Str(svc["spec"]?["loadBalancerClass"]) is not null))
         {
             return new ReconcileOutcome(false, false, null);
         }

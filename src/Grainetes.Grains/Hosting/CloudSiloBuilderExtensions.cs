@@ -14,7 +14,8 @@ public static class CloudSiloBuilderExtensions
     /// </summary>
     public static ISiloBuilder AddGrainetesCloud(this ISiloBuilder builder)
     {
-        builder.Services.AddOptions<CloudOptions>().Bind(builder.Configuration.GetSection(CloudOptions.SectionName));
+        builder.Services.AddOptions<CloudOptions>().Bind(builder.Configuration.GetSection(CloudOptions.SectionName)).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<CloudOptions>, CloudOptionsValidator>();
         builder.Services.AddOptions<LocalCloudOptions>().Bind(builder.Configuration.GetSection(LocalCloudOptions.SectionName));
         builder.Services.AddSingleton<CloudProviders>();
         builder.Services.AddKeyedSingleton<ICloudProvider, LocalCloudProvider>(LocalCloudProvider.Name);
