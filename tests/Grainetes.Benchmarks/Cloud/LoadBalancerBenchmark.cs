@@ -48,8 +48,13 @@ public static class LoadBalancerBenchmark
 
         var direct = await RoundTripsAsync(IPAddress.Loopback, echo.Port, roundTrips).ConfigureAwait(false);
         var through = await RoundTripsAsync(ip, 9000, roundTrips).ConfigureAwait(false);
-        var directBulk = await BulkAsync(IPAddress.Loopback, echo.Port, bulkBytes).ConfigureAwait(false);
-        var throughBulk = await BulkAsync(ip, 9000, bulkBytes).ConfigureAwait(false);
+        // Alternated and the better of three each: on a loaded machine one run alone says more about the neighbours.
+        double directBulk = 0, throughBulk = 0;
+        for (var round = 0; round < 3; round++)
+        {
+            directBulk = Math.Max(directBulk, await BulkAsync(IPAddress.Loopback, echo.Port, bulkBytes).ConfigureAwait(false));
+            throughBulk = Math.Max(throughBulk, await BulkAsync(ip, 9000, bulkBytes).ConfigureAwait(false));
+        }
 
         var deletes = new List<long>();
         total.Restart();
@@ -77,7 +82,7 @@ public static class LoadBalancerBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {m.Name} | {m.Count} | {m.P50:F1} | {m.P90:F1} | {m.P99:F1} | {m.Max:F1} |"));
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bulk echo of {bulkBytes / (1024 * 1024)} MiB each way: direct to the NodePort {directBulk:F0} MiB/s, through the balancer {throughBulk:F0} MiB/s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bulk echo of {bulkBytes / (1024 * 1024)} MiB each way (best of 3): direct to the NodePort {directBulk:F0} MiB/s, through the balancer {throughBulk:F0} MiB/s"));
         Console.WriteLine($"(polling every {PollMs} ms: latencies carry up to {PollMs} ms of it)");
         return 0;
     }
