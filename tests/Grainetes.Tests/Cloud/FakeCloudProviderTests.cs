@@ -1,4 +1,7 @@
+using System.Text.Json.Nodes;
 using Grainetes.Abstractions.Cloud;
+using Grainetes.Abstractions.Store;
+using Grainetes.Tests.EndToEnd;
 using Grainetes.Tests.Services;
 using static Grainetes.Tests.Cloud.LoadBalancerProbes;
 
@@ -20,6 +23,13 @@ public sealed class FakeCloudProviderTests(FakeCloudClusterFixture fixture) : IC
         // The local provider was not asked: its book holds nothing for the service.
         var book = await fixture.Grains.GetGrain<ILoadBalancerIpAllocatorGrain>("default").Snapshot();
         Assert.DoesNotContain(s.Ns + "/web", book.Values);
+
+        // A node joining changes the balancer's hosts: the provider is told.
+        var node = "lb-node-" + Guid.NewGuid().ToString("N")[..6];
+        await fixture.Grains.GetGrain<IObjectGrain>(new ObjectKey("nodes", "", node).GrainKey)
+            .Create(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Node", ["metadata"] = new JsonObject { ["name"] = node } }.ToJsonString(), WriteOptions.Default);
+        await Poll.UntilAsync(() => Task.FromResult(fixture.Fake.Calls.Contains("Update " + s.Ns + "/web")), found => found, ServiceObjects.Deadline, "UpdateLoadBalancer after a node joined");
+        await UntilEventAsync(s, "web", "UpdatedLoadBalancer");
 
         await s.DeleteAsync("services", "web");
         await UntilAsync(s, "web", svc => svc is null, "the service gone after its balancer");

@@ -14,7 +14,7 @@ namespace Grainetes.Tests.Cloud;
 public sealed class LoadBalancerForwardingTests(LocalCloudClusterFixture fixture)
 {
     [Fact]
-    public async Task TheBalancerAddressForwardsToTheNodePortUntilTheServiceIsDeleted()
+    public async Task TheBalancerAddressForwardsToTheNodePortAcrossARestartUntilTheServiceIsDeleted()
     {
         var s = new ServiceObjects(() => fixture.Grains);
         await using var echo = EchoServer.StartInNodePortRange();
@@ -28,6 +28,11 @@ public sealed class LoadBalancerForwardingTests(LocalCloudClusterFixture fixture
         // A second connection at once, and a big payload, both whole.
         var big = new string('x', 200_000);
         Assert.Equal(big, await EchoServer.RoundTripAsync(ip, 7000, big));
+
+        // After every silo restarts, the listeners come back from the services alone.
+        await fixture.RestartAsync();
+        var again = await Poll.UntilAsync(() => EchoServer.RoundTripAsync(ip, 7000, "after the restart"), a => a is not null, ServiceObjects.Deadline, "an echo after the restart");
+        Assert.Equal("after the restart", again);
 
         await s.DeleteAsync("services", "echo");
         await Poll.UntilAsync(() => EchoServer.RefusedAsync(ip, 7000), refused => refused, ServiceObjects.Deadline, "the balancer listener closed");
