@@ -32,6 +32,7 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
     private readonly Dictionary<string, Task> followers = new(StringComparer.Ordinal);
     private readonly ServiceSelectorIndex serviceSelectors = new();
     private readonly HashSet<string> loadBalancers = new(StringComparer.Ordinal);
+    private bool? cloudOn;
     private bool reminderRegistered;
 
     public ControllerManagerGrain(ILogger<ControllerManagerGrain> logger, GrainetesTelemetry telemetry, IOptions<ControllerManagerOptions> options, IOptions<ReminderOptions> reminderOptions)
@@ -165,7 +166,7 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
     }
 
     /// <summary>Whether this silo runs the cloud controller (<c>AddGrainetesCloud</c>).</summary>
-    private bool CloudOn => ServiceProvider.GetService(typeof(Grainetes.Grains.Cloud.CloudProviders)) is not null;
+    private bool CloudOn => cloudOn ??= ServiceProvider.GetService(typeof(Grainetes.Grains.Cloud.CloudProviders)) is not null;
 
     /// <summary>Wakes the load balancer controller of every service it concerns (listed afresh: the index may be unloaded).</summary>
     private async Task WakeLoadBalancersAsync()
@@ -267,6 +268,7 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
         var replicaSets = new Wakeups();
         var deployments = new Wakeups();
         var services = new Wakeups();
+        var loadBalancerWakeups = new Wakeups();
         var daemonSets = new Wakeups();
         var jobs = new Wakeups();
         var cronJobs = new Wakeups();
@@ -329,20 +331,7 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
                 case "services":
                     serviceSelectors.Apply(change, obj);
                     services.Add(change.Namespace + "/" + change.Name, trace);
-                    if (CloudOn && (LoadBalancerControllerGrain.Concerns(obj) || loadBalancers.Contains(change.Namespace + "/" + change.Name)))
-                    {
-                        // Woken also when it stops being a LoadBalancer, and after a deletion: the controller cleans up.
-                        loadBalancers.Add(change.Namespace + "/" + change.Name);
-                        using (StartWake("LoadBalancerController", change.Namespace + "/" + change.Name, trace))
-                        {
-                            GrainFactory.GetGrain<ILoadBalancerControllerGrain>(change.Namespace + "/" + change.Name).Reconcile().Ignore();
-                        }
-
-                        if (change.Type == WatchEventType.Deleted || !LoadBalancerControllerGrain.Concerns(obj))
-                        {
-                            loadBalancers.Remove(change.Namespace + "/" + change.Name);
-                        }
-                    }
+                    TrackLoadBalancer(change, obj, loadBalancerWakeups);
                     break;
                 case "daemonsets.apps":
                     daemonSets.Add(change.Namespace + "/" + change.Name, trace);
@@ -437,14 +426,46 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
                 GrainFactory.GetGrain<IEndpointsControllerGrain>(key).Reconcile().Ignore();
             }
         }
+
+        foreach (var (key, trace) in loadBalancerWakeups)
+        {
+            using (StartWake("LoadBalancerController", key, trace))
+            {
+                GrainFactory.GetGrain<ILoadBalancerControllerGrain>(key).Reconcile().Ignore();
+            }
+        }
     }
 
     private async Task LoadServiceSelectorsAsync()
     {
         var listed = await GrainFactory.GetGrain<IResourceCollectionGrain>("services").List(new ListRequest());
-        serviceSelectors.Load(listed.Items.Select(Parse));
+        var parsed = listed.Items.Select(Parse).ToList();
+        serviceSelectors.Load(parsed);
         loadBalancers.Clear();
-        loadBalancers.UnionWith(listed.Items.Select(Parse).Where(LoadBalancerControllerGrain.Concerns).Select(s => Str(s["metadata"]?["namespace"]) + "/" + Name(s)));
+        loadBalancers.UnionWith(parsed.Where(LoadBalancerControllerGrain.Concerns).Select(s => Str(s["metadata"]?["namespace"]) + "/" + Name(s)));
+    }
+
+    /// <summary>
+    /// Keeps the set of services the load balancer controller concerns and wakes its controller for a change of one —
+    /// also the change that makes it stop being one, and its deletion: the controller cleans up after those.
+    /// </summary>
+    private void TrackLoadBalancer(ChangeEvent change, JsonObject obj, Wakeups wakeups)
+    {
+        var key = change.Namespace + "/" + change.Name;
+        if (!CloudOn || !(LoadBalancerControllerGrain.Concerns(obj) || loadBalancers.Contains(key)))
+        {
+            return;
+        }
+
+        wakeups.Add(key, change.TraceParent);
+        if (change.Type == WatchEventType.Deleted || !LoadBalancerControllerGrain.Concerns(obj))
+        {
+            loadBalancers.Remove(key);
+        }
+        else
+        {
+            loadBalancers.Add(key);
+        }
     }
 
     /// <summary>The owners of <paramref name="ownerKind"/> whose selector matches an orphan: they may adopt it.</summary>
