@@ -50,7 +50,7 @@ public sealed partial class LocalLoadBalancerForwarder(
                     {
                         var listed = await collection.List(new ListRequest());
                         services.Clear();
-                        foreach (var svc in listed.Items.Select(i => JsonNode.Parse(i)!.AsObject()))
+                        foreach (var svc in listed.Items.Select(i => JsonNode.Parse(i)!.AsObject()).Where(IsLoadBalancer))
                         {
                             services[Key(svc)] = svc;
                         }
@@ -68,14 +68,16 @@ public sealed partial class LocalLoadBalancerForwarder(
 
                         foreach (var change in batch.Events)
                         {
+                            // Only LoadBalancers are kept: other services never need a listener.
                             var key = change.Namespace + "/" + change.Name;
-                            if (change.Type == WatchEventType.Deleted)
+                            var svc = JsonNode.Parse(change.Json)!.AsObject();
+                            if (change.Type == WatchEventType.Deleted || !IsLoadBalancer(svc))
                             {
                                 services.Remove(key);
                             }
                             else
                             {
-                                services[key] = JsonNode.Parse(change.Json)!.AsObject();
+                                services[key] = svc;
                             }
                         }
 
@@ -111,7 +113,7 @@ public sealed partial class LocalLoadBalancerForwarder(
         var desired = new Dictionary<IPEndPoint, int>();
         foreach (var svc in services.Values)
         {
-            if (ServiceSpecs.Type(svc) != "LoadBalancer" || svc["metadata"]?["deletionTimestamp"] is not null)
+            if (svc["metadata"]?["deletionTimestamp"] is not null)
             {
                 continue;
             }
@@ -184,6 +186,8 @@ public sealed partial class LocalLoadBalancerForwarder(
             failedUntil.Remove(endpoint);
         }
     }
+
+    private static bool IsLoadBalancer(JsonObject svc) => ServiceSpecs.Type(svc) == "LoadBalancer";
 
     private static string Key(JsonObject svc) =>
         ServiceSpecs.Str(svc["metadata"]?["namespace"]) + "/" + ServiceSpecs.Str(svc["metadata"]?["name"]);
