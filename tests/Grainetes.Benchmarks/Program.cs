@@ -3,13 +3,15 @@ using Grainetes.Benchmarks;
 using Grainetes.Benchmarks.Scheduling;
 using Grainetes.Benchmarks.Startup;
 using Grainetes.Benchmarks.Workloads;
+using Grainetes.Benchmarks.Cloud;
 
 // Grainetes.Benchmarks [api] [--quick]                       the API against the storage floor (default)
 // Grainetes.Benchmarks decision                              in-process scheduling decision per pod at 100/1,000/5,000 nodes
 // Grainetes.Benchmarks scheduler [--config NODESxPODS]...    end to end through the API (default 100x2000 and 1000x2000; --quick 100x400)
 // Grainetes.Benchmarks podstartup [--runtime process|docker]... [--quick]   create -> Ready (default both runtimes)
 // Grainetes.Benchmarks workloads [--runtime process|docker]... [--quick]    Deployment scaling, healing, rolling update (default both runtimes)
-const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
+// Grainetes.Benchmarks loadbalancer [--quick]               LoadBalancer create -> EXTERNAL-IP, delete -> gone, forwarding vs direct
+const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads|loadbalancer] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "api";
 var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
 try
@@ -65,6 +67,14 @@ try
             var (quick, runtimes) = RuntimeArguments(rest);
             return await WorkloadBenchmark.RunAsync(runtimes, quick ? WorkloadSettings.Quick : WorkloadSettings.Full);
         }
+
+        case "loadbalancer":
+            return await LoadBalancerBenchmark.RunAsync(rest.Length switch
+            {
+                0 => false,
+                1 when rest[0] == "--quick" => true,
+                _ => throw new ArgumentException("loadbalancer takes only --quick; " + Usage),
+            });
 
         default:
             throw new ArgumentException($"unknown command '{command}'; " + Usage);

@@ -31,6 +31,8 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
     private readonly CancellationTokenSource stopping = new();
     private readonly Dictionary<string, Task> followers = new(StringComparer.Ordinal);
     private readonly ServiceSelectorIndex serviceSelectors = new();
+    private readonly HashSet<string> loadBalancers = new(StringComparer.Ordinal);
+    private bool? cloudOn;
     private bool reminderRegistered;
 
     public ControllerManagerGrain(ILogger<ControllerManagerGrain> logger, GrainetesTelemetry telemetry, IOptions<ControllerManagerOptions> options, IOptions<ReminderOptions> reminderOptions)
@@ -140,6 +142,7 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
                 GrainFactory.GetGrain<IEndpointsControllerGrain>(key).Reconcile().Ignore();
             }
 
+            await WakeLoadBalancersAsync();
             await WakeAllDaemonSetsAsync();
             foreach (var key in await GrainFactory.GetGrain<IResourceCollectionGrain>("jobs.batch").Names(null))
             {
@@ -159,6 +162,24 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogResyncFailed(ex);
+        }
+    }
+
+    /// <summary>Whether this silo runs the cloud controller (<c>AddGrainetesCloud</c>).</summary>
+    private bool CloudOn => cloudOn ??= ServiceProvider.GetService(typeof(Grainetes.Grains.Cloud.CloudProviders)) is not null;
+
+    /// <summary>Wakes the load balancer controller of every service it concerns (listed afresh: the index may be unloaded).</summary>
+    private async Task WakeLoadBalancersAsync()
+    {
+        if (!CloudOn)
+        {
+            return;
+        }
+
+        var listed = await GrainFactory.GetGrain<IResourceCollectionGrain>("services").List(new ListRequest());
+        foreach (var svc in listed.Items.Select(Parse).Where(LoadBalancerControllerGrain.Concerns))
+        {
+            GrainFactory.GetGrain<ILoadBalancerControllerGrain>(Str(svc["metadata"]?["namespace"]) + "/" + Name(svc)).Reconcile().Ignore();
         }
     }
 
@@ -247,6 +268,7 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
         var replicaSets = new Wakeups();
         var deployments = new Wakeups();
         var services = new Wakeups();
+        var loadBalancerWakeups = new Wakeups();
         var daemonSets = new Wakeups();
         var jobs = new Wakeups();
         var cronJobs = new Wakeups();
@@ -257,6 +279,15 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
             if (changes.Count > 0)
             {
                 await WakeAllDaemonSetsAsync(changes[^1].TraceParent);
+            }
+
+            // A node joining or leaving changes every load balancer's node set (other node changes wait for the resync).
+            if (CloudOn && changes.Any(c => c.Type != WatchEventType.Modified))
+            {
+                foreach (var key in loadBalancers)
+                {
+                    GrainFactory.GetGrain<ILoadBalancerControllerGrain>(key).Reconcile().Ignore();
+                }
             }
 
             return;
@@ -300,6 +331,7 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
                 case "services":
                     serviceSelectors.Apply(change, obj);
                     services.Add(change.Namespace + "/" + change.Name, trace);
+                    TrackLoadBalancer(change, obj, loadBalancerWakeups);
                     break;
                 case "daemonsets.apps":
                     daemonSets.Add(change.Namespace + "/" + change.Name, trace);
@@ -394,12 +426,46 @@ public sealed partial class ControllerManagerGrain : Grain, IControllerManagerGr
                 GrainFactory.GetGrain<IEndpointsControllerGrain>(key).Reconcile().Ignore();
             }
         }
+
+        foreach (var (key, trace) in loadBalancerWakeups)
+        {
+            using (StartWake("LoadBalancerController", key, trace))
+            {
+                GrainFactory.GetGrain<ILoadBalancerControllerGrain>(key).Reconcile().Ignore();
+            }
+        }
     }
 
     private async Task LoadServiceSelectorsAsync()
     {
         var listed = await GrainFactory.GetGrain<IResourceCollectionGrain>("services").List(new ListRequest());
-        serviceSelectors.Load(listed.Items.Select(Parse));
+        var parsed = listed.Items.Select(Parse).ToList();
+        serviceSelectors.Load(parsed);
+        loadBalancers.Clear();
+        loadBalancers.UnionWith(parsed.Where(LoadBalancerControllerGrain.Concerns).Select(s => Str(s["metadata"]?["namespace"]) + "/" + Name(s)));
+    }
+
+    /// <summary>
+    /// Keeps the set of services the load balancer controller concerns and wakes its controller for a change of one —
+    /// also the change that makes it stop being one, and its deletion: the controller cleans up after those.
+    /// </summary>
+    private void TrackLoadBalancer(ChangeEvent change, JsonObject obj, Wakeups wakeups)
+    {
+        var key = change.Namespace + "/" + change.Name;
+        if (!CloudOn || !(LoadBalancerControllerGrain.Concerns(obj) || loadBalancers.Contains(key)))
+        {
+            return;
+        }
+
+        wakeups.Add(key, change.TraceParent);
+        if (change.Type == WatchEventType.Deleted || !LoadBalancerControllerGrain.Concerns(obj))
+        {
+            loadBalancers.Remove(key);
+        }
+        else
+        {
+            loadBalancers.Add(key);
+        }
     }
 
     /// <summary>The owners of <paramref name="ownerKind"/> whose selector matches an orphan: they may adopt it.</summary>

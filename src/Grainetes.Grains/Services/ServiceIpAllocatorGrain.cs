@@ -23,8 +23,7 @@ public sealed partial class ServiceIpAllocatorGrain : Grain, IServiceIpAllocator
     private readonly ServiceNetworkOptions options;
     private readonly TimeProvider time;
     private readonly ILogger<ServiceIpAllocatorGrain> logger;
-    private readonly uint baseAddress;
-    private readonly long size;
+    private readonly Ipv4Range range;
     private bool reminderRegistered;
 
     public ServiceIpAllocatorGrain(
@@ -37,14 +36,7 @@ public sealed partial class ServiceIpAllocatorGrain : Grain, IServiceIpAllocator
         this.options = options.Value;
         this.time = time;
         this.logger = logger;
-        var network = IPNetwork.Parse(this.options.ServiceCidr);
-        if (network.BaseAddress.AddressFamily != AddressFamily.InterNetwork || network.PrefixLength > 30)
-        {
-            throw new InvalidOperationException($"The service CIDR {this.options.ServiceCidr} must be an IPv4 range of at least 4 addresses.");
-        }
-
-        baseAddress = ToUInt32(network.BaseAddress);
-        size = 1L << (32 - network.PrefixLength);
+        range = new Ipv4Range(this.options.ServiceCidr);
     }
 
     private ServiceAllocationsState S => state.State;
@@ -58,7 +50,7 @@ public sealed partial class ServiceIpAllocatorGrain : Grain, IServiceIpAllocator
         if (request.ClusterIP is { Length: > 0 } wanted)
         {
             if (!IPAddress.TryParse(wanted, out var address) || address.AddressFamily != AddressFamily.InterNetwork || Offset(address) is not { } offset
-                || offset == 0 || offset == size - 1)
+                || offset == 0 || offset == range.Size - 1)
             {
                 return Refuse("clusterIPs", wanted, $"failed to allocate IP {wanted}: provided IP is not in the valid range. The range of valid IPs is {options.ServiceCidr}");
             }
@@ -132,22 +124,22 @@ public sealed partial class ServiceIpAllocatorGrain : Grain, IServiceIpAllocator
         var changed = false;
         if (request.Replace)
         {
-            changed |= RemoveWhere(S.ClusterIPs, h => h.Owner == request.Owner) > 0;
-            changed |= RemoveWhere(S.NodePorts, h => h.Owner == request.Owner) > 0;
+            changed |= Holdings.RemoveWhere(S.ClusterIPs, h => h.Owner == request.Owner) > 0;
+            changed |= Holdings.RemoveWhere(S.NodePorts, h => h.Owner == request.Owner) > 0;
         }
 
         if (ip is not null)
         {
-            changed |= Hold(S.ClusterIPs, ip, request, now);
+            changed |= Holdings.Hold(S.ClusterIPs, ip, request.Owner, request.Uid, now);
             if (request.ClusterIP is { Length: 0 })
             {
-                S.NextIpOffset = (Offset(IPAddress.Parse(ip))!.Value + 1) % size;
+                S.NextIpOffset = (Offset(IPAddress.Parse(ip))!.Value + 1) % range.Size;
             }
         }
 
         foreach (var port in chosen)
         {
-            changed |= Hold(S.NodePorts, port, request, now);
+            changed |= Holdings.Hold(S.NodePorts, port, request.Owner, request.Uid, now);
         }
 
         if (cursor != S.NextNodePort)
@@ -166,8 +158,8 @@ public sealed partial class ServiceIpAllocatorGrain : Grain, IServiceIpAllocator
 
     public async Task Retain(string owner, string uid, string? clusterIP, IReadOnlyList<int> nodePorts)
     {
-        var changed = RemoveWhere(S.ClusterIPs, (ip, h) => h.Owner == owner && ip != clusterIP) > 0;
-        changed |= RemoveWhere(S.NodePorts, (port, h) => h.Owner == owner && !nodePorts.Contains(port)) > 0;
+        var changed = Holdings.RemoveWhere(S.ClusterIPs, (ip, h) => h.Owner == owner && ip != clusterIP) > 0;
+        changed |= Holdings.RemoveWhere(S.NodePorts, (port, h) => h.Owner == owner && !nodePorts.Contains(port)) > 0;
         changed |= Adopt(S.ClusterIPs, owner, uid);
         changed |= Adopt(S.NodePorts, owner, uid);
         if (changed)
@@ -178,7 +170,7 @@ public sealed partial class ServiceIpAllocatorGrain : Grain, IServiceIpAllocator
 
     public async Task Release(string owner, string uid)
     {
-        var removed = RemoveWhere(S.ClusterIPs, h => h.Owner == owner && h.Uid == uid) + RemoveWhere(S.NodePorts, h => h.Owner == owner && h.Uid == uid);
+        var removed = Holdings.RemoveWhere(S.ClusterIPs, h => h.Owner == owner && h.Uid == uid) + Holdings.RemoveWhere(S.NodePorts, h => h.Owner == owner && h.Uid == uid);
         if (removed > 0)
         {
             LogReleased(owner, removed);
@@ -201,8 +193,8 @@ public sealed partial class ServiceIpAllocatorGrain : Grain, IServiceIpAllocator
 
         var cutoff = time.GetUtcNow() - options.RepairGracePeriod;
         var changed = 0;
-        changed += RemoveWhere(S.ClusterIPs, (ip, h) => Stale(h, named.TryGetValue(h.Owner, out var n) && n.Ips.Contains(ip), cutoff));
-        changed += RemoveWhere(S.NodePorts, (port, h) => Stale(h, named.TryGetValue(h.Owner, out var n) && n.Ports.Contains(port), cutoff));
+        changed += Holdings.RemoveWhere(S.ClusterIPs, (ip, h) => Holdings.Stale(h, named.TryGetValue(h.Owner, out var n) && n.Ips.Contains(ip), cutoff));
+        changed += Holdings.RemoveWhere(S.NodePorts, (port, h) => Holdings.Stale(h, named.TryGetValue(h.Owner, out var n) && n.Ports.Contains(port), cutoff));
 
         // Services may name what the allocator lost (state written before this feature, or restored from backup).
         var now = time.GetUtcNow();
@@ -210,12 +202,12 @@ public sealed partial class ServiceIpAllocatorGrain : Grain, IServiceIpAllocator
         {
             foreach (var ip in ips)
             {
-                changed += Take(S.ClusterIPs, ip, owner, uid, now) ? 1 : 0;
+                changed += Holdings.Take(S.ClusterIPs, ip, owner, uid, now, logger) ? 1 : 0;
             }
 
             foreach (var port in ports)
             {
-                changed += Take(S.NodePorts, port, owner, uid, now) ? 1 : 0;
+                changed += Holdings.Take(S.NodePorts, port, owner, uid, now, logger) ? 1 : 0;
             }
         }
 
@@ -233,37 +225,6 @@ public sealed partial class ServiceIpAllocatorGrain : Grain, IServiceIpAllocator
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Repair();
 
-    private bool Take<TKey>(Dictionary<TKey, ServiceHolding> holdings, TKey key, string owner, string uid, DateTimeOffset now)
-        where TKey : notnull
-    {
-        if (holdings.TryGetValue(key, out var holder))
-        {
-            if (holder.Owner != owner)
-            {
-                LogDoubleAllocation(key.ToString() ?? "", owner, holder.Owner);
-            }
-
-            return false;
-        }
-
-        holdings[key] = new ServiceHolding(owner, uid, now);
-        return true;
-    }
-
-    private static bool Stale(ServiceHolding holding, bool named, DateTimeOffset cutoff) => !named && holding.Since < cutoff;
-
-    private static bool Hold<TKey>(Dictionary<TKey, ServiceHolding> holdings, TKey key, ServiceAllocationRequest request, DateTimeOffset now)
-        where TKey : notnull
-    {
-        if (holdings.TryGetValue(key, out var existing) && existing.Owner == request.Owner && existing.Uid == request.Uid)
-        {
-            return false;
-        }
-
-        holdings[key] = new ServiceHolding(request.Owner, request.Uid, now);
-        return true;
-    }
-
     private static bool Adopt<TKey>(Dictionary<TKey, ServiceHolding> holdings, string owner, string uid)
         where TKey : notnull
     {
@@ -277,26 +238,11 @@ public sealed partial class ServiceIpAllocatorGrain : Grain, IServiceIpAllocator
         return changed;
     }
 
-    private static int RemoveWhere<TKey>(Dictionary<TKey, ServiceHolding> holdings, Func<ServiceHolding, bool> predicate)
-        where TKey : notnull => RemoveWhere(holdings, (_, h) => predicate(h));
-
-    private static int RemoveWhere<TKey>(Dictionary<TKey, ServiceHolding> holdings, Func<TKey, ServiceHolding, bool> predicate)
-        where TKey : notnull
-    {
-        var doomed = holdings.Where(p => predicate(p.Key, p.Value)).Select(p => p.Key).ToList();
-        foreach (var key in doomed)
-        {
-            holdings.Remove(key);
-        }
-
-        return doomed.Count;
-    }
-
     private string? NextFreeIp(Func<ServiceHolding, bool> mine)
     {
         // Offsets 0 and size-1 are the network and broadcast addresses; 1 is kept for the kubernetes service.
-        var usable = size - 3;
-        var start = Math.Clamp(S.NextIpOffset, 2, size - 2);
+        var usable = range.Size - 3;
+        var start = Math.Clamp(S.NextIpOffset, 2, range.Size - 2);
         for (long i = 0; i < usable; i++)
         {
             var offset = 2 + ((start - 2 + i) % usable);
@@ -358,35 +304,17 @@ public sealed partial class ServiceIpAllocatorGrain : Grain, IServiceIpAllocator
     private static ServiceAllocationResult Refuse(string field, string value, string message, bool exhausted = false) =>
         new() { ErrorField = field, ErrorValue = value, ErrorMessage = message, Exhausted = exhausted };
 
-    private bool InRange(string ip) =>
-        IPAddress.TryParse(ip, out var address) && address.AddressFamily == AddressFamily.InterNetwork && Offset(address) is > 0 and var o && o < size - 1;
+    private bool InRange(string ip) => range.IsUsable(ip);
 
-    private long? Offset(IPAddress address)
-    {
-        var offset = (long)ToUInt32(address) - baseAddress;
-        return offset >= 0 && offset < size ? offset : null;
-    }
+    private long? Offset(IPAddress address) => range.Offset(address);
 
-    private string Address(long offset)
-    {
-        var value = (uint)(baseAddress + offset);
-        return new IPAddress([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]).ToString();
-    }
-
-    private static uint ToUInt32(IPAddress address)
-    {
-        var bytes = address.GetAddressBytes();
-        return ((uint)bytes[0] << 24) | ((uint)bytes[1] << 16) | ((uint)bytes[2] << 8) | bytes[3];
-    }
+    private string Address(long offset) => range.Address(offset);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Released {Count} addresses and ports of service {Owner}")]
     private partial void LogReleased(string owner, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service allocation repair changed {Count} holdings")]
     private partial void LogRepaired(int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Value} is named by service {Owner} but allocated to {Holder}")]
-    private partial void LogDoubleAllocation(string value, string owner, string holder);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not register the service allocation repair reminder")]
     private partial void LogReminderFailed(Exception ex);

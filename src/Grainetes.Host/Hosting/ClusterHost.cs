@@ -88,6 +88,7 @@ public static class ClusterHost
             });
             silo.AddGrainetesScheduler();
             silo.AddGrainetesControllers();
+            silo.AddGrainetesCloud();
             silo.AddGrainetesNodeAgent(o =>
             {
                 o.NodeName = identity.Name;

@@ -204,7 +204,23 @@ internal static class BuiltInRules
                     break;
             }
         }
+
+        // Whether the cloud can give the requested balancer address is its controller's to say; that it is one is ours.
+        if (Json.String(spec["loadBalancerIP"]) is { Length: > 0 } loadBalancerIP && !IsIpAddress(loadBalancerIP))
+        {
+            errors.Invalid("spec.loadBalancerIP", loadBalancerIP, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
+        }
+
+        if (spec["loadBalancerClass"] is not null && type != "LoadBalancer")
+        {
+            errors.Forbidden("spec.loadBalancerClass", "may only be used when `type` is 'LoadBalancer'");
+        }
     }
+
+    /// <summary>A dotted-quad IPv4 or an IPv6 address (IPAddress.TryParse alone also takes "1" or "1.2").</summary>
+    private static bool IsIpAddress(string text) =>
+        System.Net.IPAddress.TryParse(text, out var address)
+        && (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? text.Contains(':', StringComparison.Ordinal) : text.Count(c => c == '.') == 3);
 
     public static void ConfigMap(JsonObject obj, ValidationErrors errors)
     {

@@ -316,6 +316,7 @@ public sealed class ObjectValidatorTests
     [InlineData("""{"type":"LoadBalancer","ports":[{"port":80,"protocol":"UDP"}]}""")]
     [InlineData("""{"type":"ExternalName","externalName":"db.example.com"}""")]
     [InlineData("""{"clusterIP":"None"}""")]
+    [InlineData("""{"type":"LoadBalancer","loadBalancerIP":"127.240.0.9","loadBalancerClass":"example.com/lb","ports":[{"port":80}]}""")]
     public void Service_valid(string spec)
     {
         Assert.Empty(Causes("services", Service(spec)));
@@ -336,6 +337,9 @@ public sealed class ObjectValidatorTests
     [InlineData("""{"ports":[{"port":80,"targetPort":70000}]}""", "FieldValueInvalid", "spec.ports[0].targetPort")]
     [InlineData("""{"ports":[{"port":80,"targetPort":"Bad_Name"}]}""", "FieldValueInvalid", "spec.ports[0].targetPort")]
     [InlineData("""{"type":"ExternalName"}""", "FieldValueRequired", "spec.externalName")]
+    [InlineData("""{"type":"LoadBalancer","loadBalancerIP":"not-an-ip","ports":[{"port":80}]}""", "FieldValueInvalid", "spec.loadBalancerIP")]
+    [InlineData("""{"type":"LoadBalancer","loadBalancerIP":"10.1","ports":[{"port":80}]}""", "FieldValueInvalid", "spec.loadBalancerIP")]
+    [InlineData("""{"loadBalancerClass":"example.com/lb","ports":[{"port":80}]}""", "FieldValueForbidden", "spec.loadBalancerClass")]
     public void Service_invalid(string spec, string reason, string field)
     {
         var causes = Causes("services", Service(spec));

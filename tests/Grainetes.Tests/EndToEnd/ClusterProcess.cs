@@ -35,6 +35,8 @@ internal sealed class ClusterProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
+        // Its own LoadBalancer addresses: hosts of parallel test runs must not ask for the same address and port.
+        info.Environment["Cloud__Local__AddressRange"] = Cloud.LoopbackRanges.Next();
         process = new Process { StartInfo = info, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => OnLine(e.Data);
