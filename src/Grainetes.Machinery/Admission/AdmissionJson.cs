@@ -1,0 +1,23 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Grainetes.Machinery.Admission;
+
+/// <summary>Tolerant reads of objects that have not been validated yet.</summary>
+internal static class AdmissionJson
+{
+    public static string? Str(JsonNode? node) =>
+        node is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
+
+    public static JsonObject Child(JsonObject parent, string field)
+    {
+        if (parent[field] is JsonObject child)
+        {
+            return child;
+        }
+
+        child = new JsonObject();
+        parent[field] = child;
+        return child;
+    }
+}
