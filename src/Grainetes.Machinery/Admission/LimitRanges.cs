@@ -266,7 +266,8 @@ public static class LimitRanges
         var list = new JsonObject();
         foreach (var (name, value) in values)
         {
-            list[name] = value;
+            // One default can fill two lists (a default limit becomes the default request): each gets its own node.
+            list[name] = value?.DeepClone();
         }
 
         item[field] = list;
