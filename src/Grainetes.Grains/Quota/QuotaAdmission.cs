@@ -25,8 +25,8 @@ public sealed partial class QuotaAdmission(IGrainFactory grains, ILogger<QuotaAd
                 // Hard is known at once and nothing is used yet; the quota grain writes the real usage shortly.
                 obj["status"] = new JsonObject
                 {
-                    ["hard"] = obj["spec"]?["hard"]?.DeepClone() ?? new JsonObject(),
-                    ["used"] = ResourceAmounts.ToJson(ResourceAmounts.Mask(new Dictionary<string, decimal>(), ((obj["spec"]?["hard"] as JsonObject) ?? []).Select(h => h.Key))),
+                    ["hard"] = AdmissionJson.At(obj, "spec", "hard")?.DeepClone() ?? new JsonObject(),
+                    ["used"] = ResourceAmounts.ToJson(ResourceAmounts.Mask(new Dictionary<string, decimal>(), ((AdmissionJson.At(obj, "spec", "hard") as JsonObject) ?? []).Select(h => h.Key))),
                 };
                 return;
             case "limitranges":
@@ -44,7 +44,7 @@ public sealed partial class QuotaAdmission(IGrainFactory grains, ILogger<QuotaAd
             case "resourcequotas":
                 if (!JsonNode.DeepEquals(live["spec"], updated["spec"]) && updated["status"] is JsonObject status)
                 {
-                    status["hard"] = updated["spec"]?["hard"]?.DeepClone() ?? new JsonObject();
+                    status["hard"] = AdmissionJson.At(updated, "spec", "hard")?.DeepClone() ?? new JsonObject();
                 }
 
                 return;
@@ -146,7 +146,7 @@ public sealed partial class QuotaAdmission(IGrainFactory grains, ILogger<QuotaAd
     private static bool SameUsage(Dictionary<string, decimal> a, Dictionary<string, decimal> b) =>
         a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value);
 
-    private static string Uid(JsonObject obj) => (string?)obj["metadata"]?["uid"] ?? "";
+    private static string Uid(JsonObject obj) => AdmissionJson.Str(AdmissionJson.At(obj, "metadata", "uid")) ?? "";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not report the quota usage of {Key}; the quota resync will count it")]
     private partial void LogReportFailed(Exception ex, string key);

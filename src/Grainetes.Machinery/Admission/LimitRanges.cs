@@ -96,7 +96,7 @@ public static class LimitRanges
     /// </summary>
     public static string? Refusal(JsonObject pod, IReadOnlyList<JsonObject> limitRanges)
     {
-        foreach (var range in limitRanges.OrderBy(r => AdmissionJson.Str(r["metadata"]?["name"]), StringComparer.Ordinal))
+        foreach (var range in limitRanges.OrderBy(r => AdmissionJson.Str(AdmissionJson.At(r, "metadata", "name")), StringComparer.Ordinal))
         {
             var problems = Violations(pod, range).Distinct(StringComparer.Ordinal).ToList();
             if (problems.Count == 1)
@@ -250,7 +250,7 @@ public static class LimitRanges
     }
 
     private static IEnumerable<JsonObject> Items(JsonObject limitRange) =>
-        (limitRange["spec"]?["limits"] as JsonArray)?.OfType<JsonObject>() ?? [];
+        (AdmissionJson.At(limitRange, "spec", "limits") as JsonArray)?.OfType<JsonObject>() ?? [];
 
     private static Dictionary<string, JsonNode?> Copy(JsonNode? list) =>
         (list as JsonObject)?.ToDictionary(p => p.Key, p => p.Value?.DeepClone(), StringComparer.Ordinal)

@@ -49,7 +49,7 @@ public static class QuotaUsage
     }
 
     /// <summary>A pod in Succeeded or Failed holds nothing but its object count, as Kubernetes' <c>QuotaV1Pod</c> says.</summary>
-    public static bool IsTerminal(JsonObject pod) => AdmissionJson.Str(pod["status"]?["phase"]) is "Succeeded" or "Failed";
+    public static bool IsTerminal(JsonObject pod) => AdmissionJson.Str(AdmissionJson.At(pod, "status", "phase")) is "Succeeded" or "Failed";
 
     /// <summary>
     /// The pod's requests and limits per resource: containers summed, the largest init container if larger,
@@ -87,7 +87,7 @@ public static class QuotaUsage
     /// <summary>A container's requests (a limit standing in for a missing request) and limits.</summary>
     public static (Dictionary<string, decimal> Requests, Dictionary<string, decimal> Limits) ContainerResources(JsonObject container)
     {
-        var resources = container["resources"];
+        var resources = container["resources"] as JsonObject;
         var limits = ResourceAmounts.Parse(resources?["limits"]);
         var requests = ResourceAmounts.Parse(resources?["requests"]);
         foreach (var (name, value) in limits)
@@ -99,7 +99,7 @@ public static class QuotaUsage
     }
 
     public static IEnumerable<JsonObject> Containers(JsonNode? spec, string field) =>
-        (spec?[field] as JsonArray)?.OfType<JsonObject>() ?? [];
+        (AdmissionJson.At(spec, field) as JsonArray)?.OfType<JsonObject>() ?? [];
 
     private static void AddPod(Dictionary<string, decimal> usage, JsonObject pod)
     {
@@ -127,15 +127,15 @@ public static class QuotaUsage
 
     private static void AddService(Dictionary<string, decimal> usage, JsonObject service)
     {
-        var type = AdmissionJson.Str(service["spec"]?["type"]) ?? "ClusterIP";
-        var ports = (service["spec"]?["ports"] as JsonArray)?.Count ?? 0;
+        var type = AdmissionJson.Str(AdmissionJson.At(service, "spec", "type")) ?? "ClusterIP";
+        var ports = (AdmissionJson.At(service, "spec", "ports") as JsonArray)?.Count ?? 0;
         if (type == "LoadBalancer")
         {
             usage["services.loadbalancers"] = 1m;
         }
 
         var balancerPorts = type == "LoadBalancer"
-            && !(service["spec"]?["allocateLoadBalancerNodePorts"] is JsonValue flag && flag.GetValueKind() == JsonValueKind.False);
+            && !(AdmissionJson.At(service, "spec", "allocateLoadBalancerNodePorts") is JsonValue flag && flag.GetValueKind() == JsonValueKind.False);
         if (type == "NodePort" || balancerPorts)
         {
             usage["services.nodeports"] = ports;

@@ -10,12 +10,12 @@ internal static class PolicyRules
 
     public static void ResourceQuota(JsonObject obj, ValidationErrors errors)
     {
-        Amounts(obj["spec"]?["hard"], "spec.hard", errors);
+        Amounts((obj["spec"] as JsonObject)?["hard"], "spec.hard", errors);
     }
 
     public static void LimitRange(JsonObject obj, ValidationErrors errors)
     {
-        if (obj["spec"]?["limits"] is not JsonArray items)
+        if ((obj["spec"] as JsonObject)?["limits"] is not JsonArray items)
         {
             errors.Required("spec.limits");
             return;

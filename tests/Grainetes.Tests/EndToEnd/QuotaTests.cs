@@ -181,4 +181,23 @@ public sealed class QuotaTests(ClusterFixture cluster)
             Patience,
             "second replica created and the failure cleared");
     }
+
+    [Fact]
+    public async Task UsageIsRebuiltFromTheStoreAfterARestart()
+    {
+        var ns = await NewNamespaceAsync();
+        (await kubectl.RunAsync($"create quota one -n {ns} --hard=pods=1,count/secrets=1")).EnsureSuccess();
+        (await CreatePodAsync(ns, "kept")).EnsureSuccess();
+        (await kubectl.RunAsync($"create secret generic s -n {ns} --from-literal=a=b")).EnsureSuccess();
+
+        await cluster.RestartAsync();
+        var afterRestart = cluster.Kubectl;
+
+        var refused = await afterRestart.RunAsync($"create -n {ns} -f -", Pod("extra"));
+        Assert.Contains("exceeded quota: one, requested: pods=1, used: pods=1, limited: pods=1", refused.Stderr);
+        var secret = await afterRestart.RunAsync($"create secret generic t -n {ns} --from-literal=a=b");
+        Assert.Contains("exceeded quota: one, requested: count/secrets=1, used: count/secrets=1, limited: count/secrets=1", secret.Stderr);
+        (await afterRestart.RunAsync($"delete pod kept -n {ns} --grace-period=0 --force")).EnsureSuccess();
+        (await afterRestart.RunAsync($"create -n {ns} -f -", Pod("extra"))).EnsureSuccess();
+    }
 }
