@@ -127,4 +127,22 @@ public sealed class QuotaEvaluationTests
         Assert.Equal("cpu=2,memory=0", ResourceAmounts.PrettyPrint(ResourceAmounts.Mask(sum, ["memory", "cpu"])));
         Assert.Equal("""{"cpu":"2","pods":"1"}""", ResourceAmounts.ToJson(sum).ToJsonString());
     }
+
+    [Theory]
+    [InlineData("""{"spec":"x","status":5}""")]
+    [InlineData("""{"spec":{"containers":"x","initContainers":[1,"a"]}}""")]
+    [InlineData("""{"spec":{"containers":[{"name":7,"resources":"big"},{"resources":{"limits":[1],"requests":{"cpu":{"a":1}}}}]}}""")]
+    public void Malformed_objects_are_read_without_throwing(string json)
+    {
+        // Admission runs before validation: a bad body must still end as validation's 422, not a 500 here.
+        var pod = Parse(json);
+        var usage = QuotaUsage.Of("pods", pod);
+        Assert.Equal(1m, usage["count/pods"]);
+        QuotaEvaluation.Refusal("pods", pod, [Quota("q", """{"requests.cpu":"1","pods":"3"}""")], new Dictionary<string, decimal>(), usage);
+        var range = Parse("""{"metadata":{"name":"r"},"spec":{"limits":[{"type":"Container","default":{"cpu":"1"},"max":{"cpu":"2"}}]}}""");
+        LimitRanges.ApplyDefaults(pod, [range]);
+        LimitRanges.Refusal(pod, [range]);
+        QuotaUsage.Of("services", Parse("""{"spec":"x"}"""));
+        LimitRanges.DefaultItems(Parse("""{"spec":"x"}"""));
+    }
 }
