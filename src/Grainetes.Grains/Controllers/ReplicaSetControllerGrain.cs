@@ -199,7 +199,7 @@ public sealed partial class ReplicaSetControllerGrain : ReconcilerGrain, IReplic
             {
                 ["type"] = "ReplicaFailure",
                 ["status"] = "True",
-                ["lastTransitionTime"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+                ["lastTransitionTime"] = Format(now),
                 ["reason"] = "FailedCreate",
                 ["message"] = failure.Message,
             });

@@ -169,6 +169,11 @@ public sealed class QuotaTests(ClusterFixture cluster)
         Assert.Contains("exceeded quota: pods, requested: pods=1, used: pods=1, limited: pods=1", (string?)failure["message"]);
         var rsName = (string)rs["metadata"]!["name"]!;
         await Poll.UntilAsync(
+            () => GetJsonAsync($"get deploy web -n {ns}"),
+            d => d["status"]?["conditions"]?.AsArray().Any(c => (string?)c!["type"] == "ReplicaFailure" && (string?)c["reason"] == "FailedCreate") == true,
+            Patience,
+            "the deployment shows its ReplicaSet's failure");
+        await Poll.UntilAsync(
             () => kubectl.RunAsync($"get events -n {ns} --field-selector involvedObject.name={rsName},reason=FailedCreate -o name"),
             r => r.Stdout.Trim().Length > 0,
             Patience,
@@ -180,6 +185,11 @@ public sealed class QuotaTests(ClusterFixture cluster)
             r => (int?)r["status"]?["replicas"] == 2 && r["status"]?["conditions"]?.AsArray().Any(c => (string?)c!["type"] == "ReplicaFailure") != true,
             Patience,
             "second replica created and the failure cleared");
+        await Poll.UntilAsync(
+            () => GetJsonAsync($"get deploy web -n {ns}"),
+            d => d["status"]?["conditions"]?.AsArray().Any(c => (string?)c!["type"] == "ReplicaFailure") != true,
+            Patience,
+            "the deployment's failure cleared");
     }
 
     [Fact]
