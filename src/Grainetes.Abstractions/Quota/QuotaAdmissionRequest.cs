@@ -9,12 +9,15 @@ public sealed record QuotaAdmissionRequest
 
     [Id(1)] public required string Uid { get; init; }
 
-    /// <summary>The object about to be stored.</summary>
-    [Id(2)] public required string Json { get; init; }
+    /// <summary>What the object about to be stored charges (<c>QuotaUsage.Of</c>).</summary>
+    [Id(2)] public required IReadOnlyDictionary<string, decimal> Usage { get; init; }
 
-    /// <summary>The stored object an update replaces; null on a create.</summary>
-    [Id(3)] public string? PreviousJson { get; init; }
+    /// <summary>What the stored object an update replaces charges; null on a create.</summary>
+    [Id(3)] public IReadOnlyDictionary<string, decimal>? PreviousUsage { get; init; }
 
     /// <summary>Check, but hold nothing.</summary>
     [Id(4)] public bool DryRun { get; init; }
+
+    /// <summary>The pod itself, for LimitRange defaults and the must-specify rule; null for other kinds, which need only their usage.</summary>
+    [Id(5)] public string? PodJson { get; init; }
 }

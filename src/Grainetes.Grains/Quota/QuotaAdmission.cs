@@ -113,12 +113,14 @@ public sealed partial class QuotaAdmission(IGrainFactory grains, ILogger<QuotaAd
 
     private async Task AdmitAsync(ObjectAdmissionContext context, JsonObject obj, JsonObject? previous)
     {
+        // Usage is worked out here, so the namespace's grain parses nothing for kinds other than pods.
         var result = await grains.GetGrain<IResourceQuotaGrain>(context.Key.Namespace).Admit(new QuotaAdmissionRequest
         {
             StorageKey = context.Type.StorageKey,
             Uid = Uid(obj),
-            Json = obj.ToJsonString(),
-            PreviousJson = previous?.ToJsonString(),
+            Usage = QuotaUsage.Of(context.Type.StorageKey, obj),
+            PreviousUsage = previous is null ? null : QuotaUsage.Of(context.Type.StorageKey, previous),
+            PodJson = context.Type.StorageKey == "pods" ? obj.ToJsonString() : null,
             DryRun = context.DryRun,
         });
         if (result.Refusal is { } refusal)

@@ -56,16 +56,18 @@ public sealed partial class ResourceQuotaGrain : Grain, IResourceQuotaGrain, IRe
     public async Task<QuotaAdmissionResult> Admit(QuotaAdmissionRequest request)
     {
         await EnsureLoadedAsync();
-        var obj = JsonNode.Parse(request.Json)!.AsObject();
+        var usage = request.Usage;
+        var pod = request.PodJson is { } json ? JsonNode.Parse(json)!.AsObject() : null;
         string? mutated = null;
-        if (request.StorageKey == "pods" && request.PreviousJson is null && limitRanges.Count > 0)
+        if (pod is not null && request.PreviousUsage is null && limitRanges.Count > 0)
         {
-            if (LimitRanges.ApplyDefaults(obj, limitRanges))
+            if (LimitRanges.ApplyDefaults(pod, limitRanges))
             {
-                mutated = obj.ToJsonString();
+                mutated = pod.ToJsonString();
+                usage = QuotaUsage.Of(request.StorageKey, pod);
             }
 
-            if (LimitRanges.Refusal(obj, limitRanges) is { } limitRefusal)
+            if (LimitRanges.Refusal(pod, limitRanges) is { } limitRefusal)
             {
                 return new QuotaAdmissionResult { Refusal = limitRefusal };
             }
@@ -77,12 +79,8 @@ public sealed partial class ResourceQuotaGrain : Grain, IResourceQuotaGrain, IRe
         }
 
         ExpireHolds();
-        var usage = QuotaUsage.Of(request.StorageKey, obj);
-        var previous = request.PreviousJson is { } before
-            ? QuotaUsage.Of(request.StorageKey, JsonNode.Parse(before)!.AsObject())
-            : new Dictionary<string, decimal>(StringComparer.Ordinal);
-        var requested = ResourceAmounts.Subtract(usage, previous);
-        if (QuotaEvaluation.Refusal(request.StorageKey, obj, quotas, CurrentUsage(), requested) is { } quotaRefusal)
+        var requested = ResourceAmounts.Subtract(usage, request.PreviousUsage ?? new Dictionary<string, decimal>());
+        if (QuotaEvaluation.Refusal(request.StorageKey, pod ?? new JsonObject(), quotas, CurrentUsage(), requested) is { } quotaRefusal)
         {
             return new QuotaAdmissionResult { Refusal = quotaRefusal };
         }
