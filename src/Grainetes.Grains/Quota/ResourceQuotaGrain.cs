@@ -192,7 +192,10 @@ public sealed partial class ResourceQuotaGrain : Grain, IResourceQuotaGrain, IRe
         {
             var version = policyVersion;
             var ranges = await ListAsync("limitranges");
-            var quotaList = await ListAsync("resourcequotas");
+
+            // Scoped quotas (scopes, scopeSelector) count only the pods their scopes select, which this grain does not
+            // evaluate: left alone rather than enforced against every pod.
+            var quotaList = (await ListAsync("resourcequotas")).Where(q => !IsScoped(q)).ToList();
             var usage = new Dictionary<string, Dictionary<string, decimal>>(StringComparer.Ordinal);
             var limits = quotaList
                 .Where(q => q["metadata"]?["deletionTimestamp"] is null)
@@ -230,6 +233,9 @@ public sealed partial class ResourceQuotaGrain : Grain, IResourceQuotaGrain, IRe
             await FollowReminderAsync(quotas.Count > 0);
         }
     }
+
+    private static bool IsScoped(JsonObject quota) =>
+        quota["spec"]?["scopes"] is JsonArray { Count: > 0 } || quota["spec"]?["scopeSelector"] is JsonObject;
 
     private async Task<List<JsonObject>> ListAsync(string storageKey)
     {

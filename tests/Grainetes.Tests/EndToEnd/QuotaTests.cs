@@ -41,6 +41,9 @@ public sealed class QuotaTests(ClusterFixture cluster)
     {
         var ns = await NewNamespaceAsync();
         (await kubectl.RunAsync($"create quota pods-quota -n {ns} --hard=pods=2,count/configmaps=1")).EnsureSuccess();
+
+        // A scoped quota is not evaluated yet: it must not refuse pods its scopes would not select.
+        (await kubectl.RunAsync($"create quota scoped -n {ns} --hard=pods=0 --scopes=Terminating")).EnsureSuccess();
         (await CreatePodAsync(ns, "one")).EnsureSuccess();
         (await CreatePodAsync(ns, "two")).EnsureSuccess();
 
