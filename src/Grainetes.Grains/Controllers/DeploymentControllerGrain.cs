@@ -758,6 +758,7 @@ public sealed partial class DeploymentControllerGrain : ReconcilerGrain, IDeploy
             SetCondition(pass, "Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.");
         }
 
+        CopyReplicaFailure(pass, all, newRs);
         var status = new JsonObject
         {
             ["observedGeneration"] = Generation(pass.D),
@@ -827,6 +828,33 @@ public sealed partial class DeploymentControllerGrain : ReconcilerGrain, IDeploy
 
         var from = Time(condition!["lastUpdateTime"]) ?? pass.Now;
         return from.AddSeconds(Int(pass.D["spec"]?["progressDeadlineSeconds"], 600)) < pass.Now;
+    }
+
+    /// <summary>
+    /// Kubernetes' getReplicaFailures: a ReplicaSet that cannot create its pods (a quota, a limit range) shows as the
+    /// deployment's ReplicaFailure condition, the new ReplicaSet's first; the condition goes when none has it.
+    /// </summary>
+    private static void CopyReplicaFailure(Pass pass, List<RsRef> all, RsRef? newRs)
+    {
+        var failure = (newRs is null ? all : all.Prepend(newRs))
+            .Select(r => (r.Obj["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => Str(c["type"]) == "ReplicaFailure"))
+            .FirstOrDefault(c => c is not null);
+        var current = GetCondition(pass.Conditions, "ReplicaFailure");
+        if (failure is null)
+        {
+            RemoveCondition(pass.Conditions, "ReplicaFailure");
+            return;
+        }
+
+        if (current is not null && Str(current["status"]) == Str(failure["status"]) && Str(current["reason"]) == Str(failure["reason"])
+            && Str(current["message"]) == Str(failure["message"]))
+        {
+            return;
+        }
+
+        var at = Str(failure["lastTransitionTime"]) ?? Format(pass.Now);
+        RemoveCondition(pass.Conditions, "ReplicaFailure");
+        pass.Conditions.Add(Condition("ReplicaFailure", Str(failure["status"]) ?? "True", Str(failure["reason"]) ?? "", Str(failure["message"]) ?? "", at, at));
     }
 
     private static JsonObject? GetCondition(JsonArray conditions, string type) =>

@@ -102,14 +102,23 @@ public sealed partial class ReplicaSetControllerGrain : ReconcilerGrain, IReplic
         }
 
         var active = owned.Where(IsPodActive).ToList();
+        ApiException? createFailure = null;
         if (!rsDeleting)
         {
             var diff = active.Count - replicas;
             if (diff < 0)
             {
-                var created = await CreatePodsAsync(rs, ns, name, uid, Math.Min(-diff, BurstReplicas));
-                active.AddRange(created);
-                changed |= created.Count > 0;
+                try
+                {
+                    var created = await CreatePodsAsync(rs, ns, name, uid, Math.Min(-diff, BurstReplicas));
+                    active.AddRange(created);
+                    changed |= created.Count > 0;
+                }
+                catch (ApiException ex)
+                {
+                    // Refused (a quota, a limit range): reported on the status before the pass retries with backoff.
+                    createFailure = ex;
+                }
             }
             else if (diff > 0)
             {
@@ -128,9 +137,15 @@ public sealed partial class ReplicaSetControllerGrain : ReconcilerGrain, IReplic
 
         var now = Time.GetUtcNow();
         var status = ComputeStatus(rs, active, minReadySeconds, now, out var nextAvailable);
+        SetReplicaFailure(status, createFailure, now);
         if (Canonical(status) != Canonical(rs["status"]))
         {
             await WriteStatusAsync(ns, name, rs, status);
+        }
+
+        if (createFailure is not null)
+        {
+            throw createFailure;
         }
 
         return new ReconcileOutcome(true, changed, nextAvailable is { } at ? at - now + TimeSpan.FromMilliseconds(100) : null);
@@ -168,6 +183,40 @@ public sealed partial class ReplicaSetControllerGrain : ReconcilerGrain, IReplic
         }
 
         return status;
+    }
+
+    /// <summary>
+    /// Kubernetes' ReplicaFailure condition: set (once, keeping its first time) while pods cannot be created,
+    /// removed by the first pass that creates what it needs.
+    /// </summary>
+    private static void SetReplicaFailure(JsonObject status, ApiException? failure, DateTimeOffset now)
+    {
+        var conditions = status["conditions"] as JsonArray ?? new JsonArray();
+        var existing = conditions.OfType<JsonObject>().FirstOrDefault(c => Str(c["type"]) == "ReplicaFailure");
+        if (failure is not null && existing is null)
+        {
+            conditions.Add(new JsonObject
+            {
+                ["type"] = "ReplicaFailure",
+                ["status"] = "True",
+                ["lastTransitionTime"] = Format(now),
+                ["reason"] = "FailedCreate",
+                ["message"] = failure.Message,
+            });
+        }
+        else if (failure is null && existing is not null)
+        {
+            conditions.Remove(existing);
+        }
+
+        if (conditions.Count > 0)
+        {
+            status["conditions"] = conditions;
+        }
+        else
+        {
+            status.Remove("conditions");
+        }
     }
 
     private async Task WriteStatusAsync(string ns, string name, JsonObject rs, JsonObject status)

@@ -28,6 +28,8 @@ public static class GrainetesSiloBuilderExtensions
         builder.Services.TryAddSingleton<Grainetes.Grains.Events.EventRecorder>();
         builder.Services.AddOptions<Grainetes.Grains.Controllers.NodeLifecycleOptions>();
         builder.Services.AddOptions<Grainetes.Grains.Services.ServiceNetworkOptions>();
+        // Quota admission first, as in Kubernetes' plugin order: a refused write takes no service addresses.
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IObjectAdmission, Grainetes.Grains.Quota.QuotaAdmission>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IObjectAdmission, Grainetes.Grains.Services.ServiceAdmission>());
         builder.Services.TryAddSingleton<Grainetes.Abstractions.Health.IStorageProbe, ChangeLogStorageProbe>();
         builder.Services.AddGrainetesSerialization();

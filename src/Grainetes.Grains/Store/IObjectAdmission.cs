@@ -24,4 +24,10 @@ public interface IObjectAdmission
     /// implementations handle their own failures.
     /// </summary>
     Task AfterCommitAsync(ObjectAdmissionContext context, JsonObject? previous, JsonObject obj, bool removed);
+
+    /// <summary>
+    /// A create or update whose before-hooks ran was not committed (refused by a later hook or by validation,
+    /// or the storage write failed): give back what the before-hook took. Must tolerate nothing having been taken.
+    /// </summary>
+    Task AfterFailedAsync(ObjectAdmissionContext context, JsonObject obj) => Task.CompletedTask;
 }

@@ -26,6 +26,19 @@ public sealed partial class ObjectGrain
         }
     }
 
+    private async Task AfterFailedAsync(JsonObject obj, bool dryRun)
+    {
+        if (dryRun)
+        {
+            return;
+        }
+
+        foreach (var admission in admissions)
+        {
+            await admission.AfterFailedAsync(AdmissionContext(false), obj);
+        }
+    }
+
     private async Task AfterCommitAsync(JsonObject? previous, JsonObject obj, bool removed)
     {
         foreach (var admission in admissions)

@@ -99,9 +99,20 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 
         var obj = Parse(json);
         PrepareCreate(obj);
-        await BeforeCreateAsync(obj, options.DryRun);
-        validator.Validate(type, obj);
-        var result = await CommitAsync(obj, WatchEventType.Added, options.DryRun);
+        string result;
+        try
+        {
+            await BeforeCreateAsync(obj, options.DryRun);
+            validator.Validate(type, obj);
+            result = await CommitAsync(obj, WatchEventType.Added, options.DryRun);
+        }
+        catch (Exception) when (admissions.Length > 0)
+        {
+            // What a before-hook took (a quota charge) goes back when the object was not stored.
+            await AfterFailedAsync(obj, options.DryRun);
+            throw;
+        }
+
         if (type.StorageKey == "namespaces" && !options.DryRun)
         {
             GrainFactory.GetGrain<INamespaceControllerGrain>(key.Name).Reconcile().Ignore();
@@ -309,6 +320,19 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         meta.Remove("selfLink");
         RemoveNulls(meta);
         ObjectDefaults.Apply(type, updated);
+        try
+        {
+            return await SaveAdmittedUpdateAsync(live, updated, meta, liveMeta, options);
+        }
+        catch (Exception) when (admissions.Length > 0)
+        {
+            await AfterFailedAsync(updated, options.DryRun);
+            throw;
+        }
+    }
+
+    private async Task<string> SaveAdmittedUpdateAsync(JsonObject live, JsonObject updated, JsonObject meta, JsonObject liveMeta, WriteOptions options)
+    {
         await BeforeUpdateAsync(live, updated, options.DryRun);
 
         if (JsonNode.DeepEquals(updated, live))

@@ -29,6 +29,8 @@ internal static class KindPrinters
         ("autoscaling", "HorizontalPodAutoscaler") => AutoscalingPrinters.HorizontalPodAutoscaler,
         ("metrics.k8s.io", "NodeMetrics") => MetricsPrinters.NodeMetrics,
         ("metrics.k8s.io", "PodMetrics") => MetricsPrinters.PodMetrics,
+        ("", "ResourceQuota") => PolicyPrinters.ResourceQuota,
+        ("", "LimitRange") => PolicyPrinters.LimitRange,
         _ => ConfigPrinters.Default,
     };
 }

@@ -102,6 +102,8 @@ public sealed class ResourceRegistry
         yield return Autoscaling(typeof(V1HorizontalPodAutoscaler), "v1", storedAs: "autoscaling/v2");
         yield return Metrics("PodMetrics", "pods", typeof(PodMetrics), namespaced: true);
         yield return Metrics("NodeMetrics", "nodes", typeof(NodeMetrics), namespaced: false);
+        yield return Core("ResourceQuota", "resourcequotas", typeof(V1ResourceQuota), namespaced: true, shortNames: ["quota"], hasStatus: true);
+        yield return Core("LimitRange", "limitranges", typeof(V1LimitRange), namespaced: true, shortNames: ["limits"]);
     }
 
     private static ResourceType Rbac(string kind, string plural, Type model, bool namespaced) => new()

@@ -56,6 +56,8 @@ public sealed class ObjectValidator
             ["rolebindings.rbac.authorization.k8s.io"] = new(NameValidation.IsValidPathSegmentName),
             ["clusterrolebindings.rbac.authorization.k8s.io"] = new(NameValidation.IsValidPathSegmentName),
             ["horizontalpodautoscalers.autoscaling"] = new(NameValidation.IsDns1123Subdomain, HorizontalPodAutoscalerRules.Validate),
+            ["resourcequotas"] = new(NameValidation.IsDns1123Subdomain, PolicyRules.ResourceQuota),
+            ["limitranges"] = new(NameValidation.IsDns1123Subdomain, PolicyRules.LimitRange),
         };
         foreach (var (key, rule) in extraRules ?? new Dictionary<string, KindRule>()) rules[key] = rule;
     }
