@@ -48,6 +48,8 @@ internal sealed class ClusterProcess : IAsyncDisposable
 
     public int ApiPort { get; }
 
+    public int ProcessId => process.Id;
+
     public string Kubeconfig => Path.Combine(Home, "kubeconfig");
 
     public Uri ApiAddress => new($"{(Secure ? "https" : "http")}://127.0.0.1:{ApiPort}");

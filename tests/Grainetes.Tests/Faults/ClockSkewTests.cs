@@ -9,6 +9,7 @@ using Grainetes.NodeAgent.Runtime;
 using Grainetes.Tests.EndToEnd;
 using Grainetes.Tests.Infrastructure;
 using Grainetes.Tests.Kubelet;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.TestingHost;
@@ -42,7 +43,7 @@ public sealed class ClockSkewTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task SkewedNodesThatRenewStayReadyAndANodeWhoseLeaseStopsIsMarked()
     {
-        var nodes = host!.Cluster.Silos.Select(s => s.Name).ToList();
+        var nodes = host!.Cluster.Silos.Select(s => NodeName(s.Name)).ToList();
         output.WriteLine("silos: " + string.Join(", ", nodes));
         foreach (var name in nodes.Append("ghost"))
         {
@@ -96,6 +97,9 @@ public sealed class ClockSkewTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
+    /// <summary>The test cluster's silo names ("Primary", "Secondary_1") made valid node names.</summary>
+    private static string NodeName(string siloName) => siloName.ToLowerInvariant().Replace('_', '-');
+
     private Task RenewGhostAsync() =>
         Grains.GetGrain<IObjectGrain>(new ObjectKey("leases.coordination.k8s.io", "kube-node-lease", "ghost").GrainKey)
             .Patch(new JsonObject { ["spec"] = new JsonObject { ["renewTime"] = Micro(DateTimeOffset.UtcNow) } }.ToJsonString(), new WriteOptions { PatchType = "application/merge-patch+json" });
@@ -119,17 +123,19 @@ public sealed class ClockSkewTests(ITestOutputHelper output) : IAsyncLifetime
 
     private static string Micro(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>Each silo is a node named as the silo; the primary's clock runs 5 s ahead, every other silo's 5 s behind.</summary>
+    /// <summary>Each silo is a node named after the silo; the primary's clock runs 5 s ahead, every other silo's 5 s behind.</summary>
     private sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder)
         {
-            var siloName = siloBuilder.Configuration["SiloName"] ?? throw new InvalidOperationException("the test cluster names no silo");
+            var config = siloBuilder.Configuration;
+            var siloName = config["Orleans:Name"] ?? config["Name"] ?? config["SiloName"] ?? config["Orleans:SiloName"]
+                ?? throw new InvalidOperationException("the test cluster names no silo; keys: " + string.Join(", ", config.AsEnumerable().Select(p => p.Key).Where(k => k.Contains("name", StringComparison.OrdinalIgnoreCase))));
             var skew = TimeSpan.FromSeconds(siloName.Contains("Primary", StringComparison.OrdinalIgnoreCase) ? 5 : -5);
             siloBuilder.AddGrainetesGrains(o => o.ConnectionString = siloBuilder.Configuration[AzuriteTestCluster.ConnectionStringKey]!);
             siloBuilder.AddGrainetesNodeAgent(o =>
             {
-                o.NodeName = siloName;
+                o.NodeName = NodeName(siloName);
                 o.HostIP = "127.0.0.1";
                 o.LeaseRenewInterval = TimeSpan.FromSeconds(3);
             });
