@@ -9,7 +9,8 @@ using Grainetes.Benchmarks.Workloads;
 // Grainetes.Benchmarks scheduler [--config NODESxPODS]...    end to end through the API (default 100x2000 and 1000x2000; --quick 100x400)
 // Grainetes.Benchmarks podstartup [--runtime process|docker]... [--quick]   create -> Ready (default both runtimes)
 // Grainetes.Benchmarks workloads [--runtime process|docker]... [--quick]    Deployment scaling, healing, rolling update (default both runtimes)
-const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
+// Grainetes.Benchmarks soak [--quick]                        200 clients of mixed CRUD + 1,000 watches for 2 min (--quick: 50 + 200 for 30 s)
+const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads|soak] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "api";
 var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
 try
@@ -65,6 +66,9 @@ try
             var (quick, runtimes) = RuntimeArguments(rest);
             return await WorkloadBenchmark.RunAsync(runtimes, quick ? WorkloadSettings.Quick : WorkloadSettings.Full);
         }
+
+        case "soak":
+            return await SoakBenchmark.RunAsync(RuntimeArguments(rest).Quick);
 
         default:
             throw new ArgumentException($"unknown command '{command}'; " + Usage);

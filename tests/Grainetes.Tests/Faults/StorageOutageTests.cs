@@ -125,7 +125,11 @@ public sealed class StorageOutageTests(ClusterFixture cluster, ITestOutputHelper
         await stop.CancelAsync();
         await Task.WhenAll(writers);
         output.WriteLine($"{clock.ElapsedMilliseconds} ms: {writes.Values.Sum(a => a.Count)} writes, {unavailable} answered 503");
-        Assert.True(problems.IsEmpty, string.Join("\n", problems.Take(20)));
+        if (!problems.IsEmpty)
+        {
+            var hostErrors = cluster.HostOutput.Split('\n').Where(l => l.Contains("Exception", StringComparison.Ordinal) || l.Contains("fail", StringComparison.Ordinal)).Distinct().Take(40);
+            Assert.Fail(string.Join("\n", problems.Take(20)) + "\nhost:\n" + string.Join("\n", hostErrors));
+        }
 
         // Nothing half-written: each object is as last acknowledged, or as a later write that got a 503.
         var list = JsonNode.Parse(await http.GetStringAsync(path))!["items"]!.AsArray().Select(i => i!).ToDictionary(i => (string)i["metadata"]!["name"]!);
