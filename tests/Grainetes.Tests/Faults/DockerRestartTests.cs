@@ -73,8 +73,16 @@ public sealed class DockerRestartTests(ITestOutputHelper output)
             output.WriteLine($"after the restart: {right.Count(c => c.Running)} of {right.Count} containers running");
             Assert.DoesNotContain(right, c => c.Running);
 
-            var after = await Poll.UntilAsync(() => StateAsync(http, docker), s => s.Healthy, TimeSpan.FromSeconds(150), "the pods Ready again with one running container each");
-            output.WriteLine("after: " + after);
+            try
+            {
+                var after = await Poll.UntilAsync(() => StateAsync(http, docker), s => s.Healthy, TimeSpan.FromSeconds(150), "the pods Ready again with one running container each");
+                output.WriteLine("after: " + after);
+            }
+            catch (TimeoutException e)
+            {
+                var hostErrors = host.Output.Split('\n').Where(l => l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("Exception", StringComparison.Ordinal)).TakeLast(30);
+                Assert.Fail(e.Message + "\nhost:\n" + string.Join("\n", hostErrors));
+            }
         }
         finally
         {
