@@ -5,6 +5,8 @@ using Grainetes.Tests.Controllers;
 using Grainetes.Tests.EndToEnd;
 using Grainetes.Tests.Infrastructure;
 using Grainetes.Machinery.Errors;
+using Orleans.Core.Internal;
+using Orleans.Runtime.Placement;
 using Orleans.TestingHost;
 using Xunit.Abstractions;
 
@@ -54,12 +56,14 @@ public sealed class NoDataLossTests(ITestOutputHelper output) : IAsyncLifetime
             .Select(w => Task.Run(() => WriteAsync(w, acknowledged, attempted, violations, counts, stop.Token)))
             .ToList();
 
-        // Hard kills of a secondary silo, each replaced by a new one, while the writers run.
+        // Hard kills of the secondary silo that runs the kind's collection grain (moved there first), each replaced
+        // by a new silo, while the writers run: every kill cuts writes between their commit and their log entry.
         var kills = 0;
         while (!stop.IsCancellationRequested && kills < 3)
         {
             await Task.Delay(TimeSpan.FromSeconds(6));
             var victim = Cluster.SecondarySilos[Random.Shared.Next(Cluster.SecondarySilos.Count)];
+            await MoveCollectionAsync(victim.SiloAddress);
             output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} killing {victim.Name}");
             await Cluster.KillSiloAsync(victim);
             await Cluster.StartAdditionalSiloAsync();
@@ -188,6 +192,36 @@ public sealed class NoDataLossTests(ITestOutputHelper output) : IAsyncLifetime
                 violations.Enqueue($"{name}: {ex.Code} {ex.Message} for a write its only writer expected to succeed");
             }
         }
+    }
+
+    private async Task MoveCollectionAsync(SiloAddress silo)
+    {
+        var collection = Grains.GetGrain<IResourceCollectionGrain>("configmaps");
+        var management = Grains.GetGrain<IManagementGrain>(0);
+        await Poll.UntilAsync(
+            async () =>
+            {
+                if (silo.Equals(await management.GetActivationAddress(collection)))
+                {
+                    return true;
+                }
+
+                RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
+                try
+                {
+                    await collection.AsReference<IGrainManagementExtension>().MigrateOnIdle();
+                }
+                finally
+                {
+                    RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+                }
+
+                await collection.CurrentResourceVersion();
+                return false;
+            },
+            moved => moved,
+            TimeSpan.FromSeconds(60),
+            "the collection grain on the silo to kill");
     }
 
     private static string ConfigMap(string name, string value, string? resourceVersion)
