@@ -62,8 +62,7 @@ public sealed class NoDataLossTests(ITestOutputHelper output) : IAsyncLifetime
         while (!stop.IsCancellationRequested && kills < 3)
         {
             await Task.Delay(TimeSpan.FromSeconds(6));
-            var victim = Cluster.SecondarySilos[Random.Shared.Next(Cluster.SecondarySilos.Count)];
-            await MoveCollectionAsync(victim.SiloAddress);
+            var victim = await MoveCollectionAsync(Cluster.SecondarySilos[Random.Shared.Next(Cluster.SecondarySilos.Count)]);
             output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} killing {victim.Name}");
             await Cluster.KillSiloAsync(victim);
             await Cluster.StartAdditionalSiloAsync();
@@ -182,6 +181,20 @@ public sealed class NoDataLossTests(ITestOutputHelper output) : IAsyncLifetime
                     violations.Enqueue($"{name}: after a failed write ({ex.GetType().Name}) it reads {current ?? "absent"}; acknowledged was {before}, attempted {(delete ? "delete" : value)}");
                 }
 
+                // What a read shows, a list (the change log's view) must show too, and soon: a stored change whose
+                // log entry was lost would otherwise stay invisible to lists and watches.
+                string? listed = null;
+                var consistentBy = DateTime.UtcNow.AddSeconds(30);
+                while ((listed = await ListedVersionAsync(name)) != currentRv && DateTime.UtcNow < consistentBy)
+                {
+                    await Task.Delay(200, CancellationToken.None);
+                }
+
+                if (listed != currentRv)
+                {
+                    violations.Enqueue($"{name}: after a failed write ({ex.GetType().Name}) it reads version {currentRv ?? "absent"} but lists as {listed ?? "absent"}");
+                }
+
                 // What is there now is what later writes build on, as a client re-reading would.
                 acknowledged[name] = current is null
                     ? new AcknowledgedWrite(name, null, before?.ResourceVersion ?? "0", Deleted: true)
@@ -194,34 +207,39 @@ public sealed class NoDataLossTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    private async Task MoveCollectionAsync(SiloAddress silo)
+    private async Task<string?> ListedVersionAsync(string name)
+    {
+        var list = await RetryAsync(() => Grains.GetGrain<IResourceCollectionGrain>("configmaps").List(new ListRequest { Namespace = Ns, FieldSelector = "metadata.name=" + name }));
+        return list.Items.Count == 0 ? null : (string?)JsonNode.Parse(list.Items[0])!["metadata"]!["resourceVersion"];
+    }
+
+    /// <summary>
+    /// Moves the collection grain to <paramref name="target"/> (best effort: a busy grain may not go idle in time)
+    /// and answers the secondary silo to kill: the collection's, when it is on a secondary.
+    /// </summary>
+    private async Task<SiloHandle> MoveCollectionAsync(SiloHandle target)
     {
         var collection = Grains.GetGrain<IResourceCollectionGrain>("configmaps");
         var management = Grains.GetGrain<IManagementGrain>(0);
-        await Poll.UntilAsync(
-            async () =>
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        SiloAddress? at;
+        while (!target.SiloAddress.Equals(at = await RetryAsync(async () => await management.GetActivationAddress(collection))) && DateTime.UtcNow < deadline)
+        {
+            RequestContext.Set(IPlacementDirector.PlacementHintKey, target.SiloAddress);
+            try
             {
-                if (silo.Equals(await management.GetActivationAddress(collection)))
-                {
-                    return true;
-                }
+                await collection.AsReference<IGrainManagementExtension>().MigrateOnIdle();
+            }
+            finally
+            {
+                RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+            }
 
-                RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
-                try
-                {
-                    await collection.AsReference<IGrainManagementExtension>().MigrateOnIdle();
-                }
-                finally
-                {
-                    RequestContext.Remove(IPlacementDirector.PlacementHintKey);
-                }
+            await RetryAsync(() => collection.CurrentResourceVersion());
+            await Task.Delay(500);
+        }
 
-                await collection.CurrentResourceVersion();
-                return false;
-            },
-            moved => moved,
-            TimeSpan.FromSeconds(60),
-            "the collection grain on the silo to kill");
+        return Cluster.SecondarySilos.FirstOrDefault(s => s.SiloAddress.Equals(at)) ?? target;
     }
 
     private static string ConfigMap(string name, string value, string? resourceVersion)
