@@ -11,7 +11,8 @@ using Grainetes.Benchmarks.Cloud;
 // Grainetes.Benchmarks podstartup [--runtime process|docker]... [--quick]   create -> Ready (default both runtimes)
 // Grainetes.Benchmarks workloads [--runtime process|docker]... [--quick]    Deployment scaling, healing, rolling update (default both runtimes)
 // Grainetes.Benchmarks loadbalancer [--quick]               LoadBalancer create -> EXTERNAL-IP, delete -> gone, forwarding vs direct
-const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads|loadbalancer] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
+// Grainetes.Benchmarks soak [--quick]                        200 clients of mixed CRUD + 1,000 watches for 2 min (--quick: 50 + 200 for 30 s)
+const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads|loadbalancer|soak] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "api";
 var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
 try
@@ -75,6 +76,9 @@ try
                 1 when rest[0] == "--quick" => true,
                 _ => throw new ArgumentException("loadbalancer takes only --quick; " + Usage),
             });
+
+        case "soak":
+            return await SoakBenchmark.RunAsync(RuntimeArguments(rest).Quick);
 
         default:
             throw new ArgumentException($"unknown command '{command}'; " + Usage);

@@ -40,9 +40,18 @@ public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<Api
         }
     }
 
-    private static bool IsUnavailable(Exception ex) =>
-        ex is TimeoutException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException
-        || ex.GetType().Name.Contains("RequestFailed", StringComparison.Ordinal);
+    /// <summary>
+    /// Storage or a silo out of reach, however deep it is wrapped (Orleans and the storage providers wrap what the
+    /// Azure SDK throws): the client should retry, not report a server bug.
+    /// </summary>
+    private static bool IsUnavailable(Exception ex) => ex switch
+    {
+        TimeoutException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException
+            or HttpRequestException or System.Net.Sockets.SocketException => true,
+        _ when ex.GetType().Name.Contains("RequestFailed", StringComparison.Ordinal) => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Any(IsUnavailable),
+        _ => ex.InnerException is { } inner && IsUnavailable(inner),
+    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} found the cluster unavailable")]
     private partial void LogUnavailable(Exception ex, string method, string path);

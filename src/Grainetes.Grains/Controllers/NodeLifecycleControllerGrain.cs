@@ -24,6 +24,10 @@ public sealed partial class NodeLifecycleControllerGrain(
 {
     public const string UnreachableTaint = "node.kubernetes.io/unreachable";
 
+    // When this controller saw each node's lease renewTime change, on its own clock. Kubernetes times a lease
+    // the same way: the renewTime a kubelet stamps comes from that host's clock, and a skewed host would look
+    // silent while it renews. Lost with the activation, which then gives every node a fresh grace period.
+    private readonly Dictionary<string, LeaseObservation> observed = new(StringComparer.Ordinal);
     private IGrainTimer? monitor;
 
     public async Task Start()
@@ -43,6 +47,17 @@ public sealed partial class NodeLifecycleControllerGrain(
     private async Task MonitorAsync(CancellationToken cancellationToken)
     {
         var nodes = await GrainFactory.GetGrain<IResourceCollectionGrain>("nodes").List(new ListRequest());
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var json in nodes.Items)
+        {
+            names.Add((string?)JsonNode.Parse(json)?["metadata"]?["name"] ?? "");
+        }
+
+        foreach (var gone in observed.Keys.Where(n => !names.Contains(n)).ToList())
+        {
+            observed.Remove(gone);
+        }
+
         foreach (var json in nodes.Items)
         {
             try
@@ -61,17 +76,16 @@ public sealed partial class NodeLifecycleControllerGrain(
         var name = (string)node["metadata"]!["name"]!;
         var now = time.GetUtcNow();
         var lease = await GrainFactory.GetGrain<IObjectGrain>(new ObjectKey("leases.coordination.k8s.io", "kube-node-lease", name).GrainKey).Get();
-        var renewed = ParseTime((string?)(lease is null ? null : JsonNode.Parse(lease)?["spec"]?["renewTime"]))
-            ?? ParseTime((string?)node["metadata"]?["creationTimestamp"])
-            ?? now;
-        var silent = now - renewed > options.Value.NodeMonitorGracePeriod;
+        var renewTime = (string?)(lease is null ? null : JsonNode.Parse(lease)?["spec"]?["renewTime"]);
+        var observation = Observe(name, renewTime, now);
+        var silent = now - observation.ObservedAt > options.Value.NodeMonitorGracePeriod;
         var taints = node["spec"]?["taints"] as JsonArray ?? new JsonArray();
         var noExecute = taints.OfType<JsonObject>().FirstOrDefault(t => (string?)t["key"] == UnreachableTaint && (string?)t["effect"] == "NoExecute");
         var grain = GrainFactory.GetGrain<IObjectGrain>(new ObjectKey("nodes", "", name).GrainKey);
 
         if (silent && noExecute is null)
         {
-            LogUnreachable(name, (now - renewed).TotalSeconds);
+            LogUnreachable(name, (now - observation.ObservedAt).TotalSeconds);
             await MarkUnknownAsync(grain, now);
             var stamp = Stamp(now);
             var kept = taints.OfType<JsonObject>().Where(t => (string?)t["key"] != UnreachableTaint).Select(t => t.DeepClone()).ToList();
@@ -88,13 +102,32 @@ public sealed partial class NodeLifecycleControllerGrain(
                 await EvictPodsAsync(name);
             }
         }
-        else if (!silent && taints.OfType<JsonObject>().Any(t => (string?)t["key"] == UnreachableTaint))
+        else if (!silent && observation.Renewed && taints.OfType<JsonObject>().Any(t => (string?)t["key"] == UnreachableTaint))
         {
             LogReachable(name);
             var kept = taints.OfType<JsonObject>().Where(t => (string?)t["key"] != UnreachableTaint).Select(t => t.DeepClone()).ToArray();
             await grain.Patch(new JsonObject { ["spec"] = new JsonObject { ["taints"] = kept.Length == 0 ? null : new JsonArray(kept) } }.ToJsonString(), new WriteOptions { PatchType = "application/merge-patch+json" });
             await events.RecordAsync(node, "Normal", "NodeReady", $"Node {name} status is now: NodeReady", "node-controller");
         }
+    }
+
+    /// <summary>
+    /// The first sight of a node counts as a renewal now (as in Kubernetes); later, only a changed renewTime does.
+    /// Only a change seen here proves the node alive again, so a restarted controller keeps a dead node's taints.
+    /// </summary>
+    private LeaseObservation Observe(string node, string? renewTime, DateTimeOffset now)
+    {
+        if (!observed.TryGetValue(node, out var seen))
+        {
+            seen = new LeaseObservation(renewTime, now, Renewed: false);
+        }
+        else if (!string.Equals(seen.RenewTime, renewTime, StringComparison.Ordinal))
+        {
+            seen = new LeaseObservation(renewTime, now, Renewed: true);
+        }
+
+        observed[node] = seen;
+        return seen;
     }
 
     private static async Task MarkUnknownAsync(IObjectGrain grain, DateTimeOffset now)
@@ -184,6 +217,8 @@ public sealed partial class NodeLifecycleControllerGrain(
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
 
     private static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private readonly record struct LeaseObservation(string? RenewTime, DateTimeOffset ObservedAt, bool Renewed);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Node} has not renewed its lease for {Seconds:F0} s: marking it unreachable")]
     private partial void LogUnreachable(string node, double seconds);

@@ -396,7 +396,11 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         current = obj;
         currentJson = json;
         lastPersisted = time.GetUtcNow();
-        await collection.Committed(new ChangeEvent(rv, eventType, key.Namespace, key.Name, json, GrainetesTelemetry.CurrentTraceParent()));
+        if (!await ReportCommittedAsync(new ChangeEvent(rv, eventType, key.Namespace, key.Name, json, GrainetesTelemetry.CurrentTraceParent())))
+        {
+            json = await RelogStoredAsync(obj, eventType);
+        }
+
         await AfterCommitAsync(before, obj, removed: false);
         return json;
     }
@@ -429,10 +433,91 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 
         current = null;
         currentJson = null;
-        await collection.Committed(new ChangeEvent(rv, WatchEventType.Deleted, key.Namespace, key.Name, json, GrainetesTelemetry.CurrentTraceParent()));
+        if (!await ReportCommittedAsync(new ChangeEvent(rv, WatchEventType.Deleted, key.Namespace, key.Name, json, GrainetesTelemetry.CurrentTraceParent())))
+        {
+            json = await RelogStoredAsync(obj, WatchEventType.Deleted);
+        }
+
         NotifyGarbageCollector(obj, "Background");
         await AfterCommitAsync(null, obj, removed: true);
         return json;
+    }
+
+    /// <summary>
+    /// Reports a stored change to the kind's log. When the report fails, the collection's activation may have died
+    /// with the change unlogged (its silo was killed): asks the collection (reactivated from the log if need be)
+    /// whether it knows the change. False means the change is stored but unlogged: a read would show what no list
+    /// or watch ever will.
+    /// </summary>
+    private async Task<bool> ReportCommittedAsync(ChangeEvent change)
+    {
+        try
+        {
+            await collection.Committed(change);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            LogReportFailed(ex, key.GrainKey, change.ResourceVersion);
+            bool known;
+            try
+            {
+                known = change.Type == WatchEventType.Deleted
+                    ? await collection.IsKnown(key.Namespace, key.Name, 0) || await collection.IsKnown(key.Namespace, key.Name, change.ResourceVersion)
+                    : await collection.IsKnown(key.Namespace, key.Name, change.ResourceVersion);
+            }
+            catch (Exception)
+            {
+                // Cannot tell now: the next activation checks and repairs (OnActivateAsync).
+                DeactivateOnIdle();
+                throw ApiException.ServiceUnavailable("the change is stored but its log entry is uncertain; retry", 1);
+            }
+
+            if (known && ex is ApiException)
+            {
+                // Queued in the collection in order (it was slow, not lost): logged once storage catches up.
+                throw;
+            }
+
+            return known;
+        }
+    }
+
+    /// <summary>
+    /// Logs a stored but unlogged change again under a new version, as activation repair does, within the same call:
+    /// the writer then gets an answer that lists and watches agree with.
+    /// </summary>
+    private async Task<string> RelogStoredAsync(JsonObject obj, WatchEventType eventType)
+    {
+        LogRepair(key.GrainKey);
+        try
+        {
+            var rv = await collection.Reserve();
+            SetVersion(obj, rv);
+            var json = obj.ToJsonString();
+            if (eventType != WatchEventType.Deleted)
+            {
+                state.State.Json = protector.Protect(key.Resource, json);
+                state.State.ResourceVersion = rv;
+                await state.WriteStateAsync();
+                currentJson = json;
+                lastPersisted = time.GetUtcNow();
+            }
+
+            await collection.Committed(new ChangeEvent(rv, eventType, key.Namespace, key.Name, json, GrainetesTelemetry.CurrentTraceParent()));
+            return json;
+        }
+        catch (Exception ex) when (ex is not ApiException { Code: 503 })
+        {
+            LogWriteFailed(ex, key.GrainKey);
+            DeactivateOnIdle(); // the next activation compares storage with the log and repairs
+            throw ApiException.ServiceUnavailable("the change is stored but its log entry is uncertain; retry", 1);
+        }
+        catch (ApiException)
+        {
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     /// <summary>
@@ -586,6 +671,9 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Object {Key} was stored but never logged; logging it again")]
     private partial void LogRepair(string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reporting version {ResourceVersion} of object {Key} to its kind's log failed")]
+    private partial void LogReportFailed(Exception ex, string key, long resourceVersion);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing object {Key} failed")]
     private partial void LogWriteFailed(Exception ex, string key);

@@ -104,6 +104,7 @@ public static class ClusterHost
             },
             process => process.RootDirectory = Path.Combine(settings.Home, "process-runtime"));
         builder.Services.Configure<ApiServerOptions>(builder.Configuration.GetSection(ApiServerOptions.SectionName));
+        builder.Services.Configure<Grainetes.NodeAgent.Runtime.Docker.DockerRuntimeOptions>(builder.Configuration.GetSection(Grainetes.NodeAgent.Runtime.Docker.DockerRuntimeOptions.SectionName));
         builder.Services.Configure<Grainetes.NodeAgent.Metrics.MetricsOptions>(builder.Configuration.GetSection(Grainetes.NodeAgent.Metrics.MetricsOptions.SectionName));
         builder.Services.Configure<Grainetes.Grains.Controllers.HorizontalPodAutoscalerControllerOptions>(builder.Configuration.GetSection("HorizontalPodAutoscaler"));
         builder.Services.AddGrainetesApiServer(o => o.AdvertisedAddress = $"127.0.0.1:{settings.ApiPort}");

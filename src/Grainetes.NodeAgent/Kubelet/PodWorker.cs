@@ -207,7 +207,12 @@ public sealed class PodWorker
 
         if (!IsTerminal)
         {
-            sandbox ??= await runtime.EnsureSandboxAsync(SandboxSpec(current), cancellationToken);
+            // A container that stopped may have stopped with its sandbox (a runtime restart stops both): ensure
+            // the sandbox runs again before a container rejoins its network namespace.
+            if (sandbox is null || appRecords.Any(r => r.Current is { Status: ContainerStatus.Exited }))
+            {
+                sandbox = await runtime.EnsureSandboxAsync(SandboxSpec(current), cancellationToken);
+            }
             if (await SyncInitContainersAsync(current, cancellationToken))
             {
                 await SyncAppContainersAsync(current, cancellationToken);

@@ -52,6 +52,16 @@ public sealed class ClusterFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Freezes (SIGSTOP) or thaws (SIGCONT) Azurite: connections stay open and answer nothing meanwhile.</summary>
+    public void FreezeStorage(bool frozen)
+    {
+        var pid = azurite?.ProcessId ?? throw new InvalidOperationException("Azurite is not running");
+        if (Signal(pid, frozen ? 19 : 18) != 0)
+        {
+            throw new InvalidOperationException($"could not signal Azurite ({pid})");
+        }
+    }
+
     /// <summary>Starts Azurite again on the same port and data after <see cref="StopStorageAsync"/>.</summary>
     public async Task StartStorageAsync()
     {
@@ -109,4 +119,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             azurite = null;
         }
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Signal(int pid, int signal);
 }

@@ -14,7 +14,7 @@ internal sealed class ClusterProcess : IAsyncDisposable
     /// <summary>Tests read the host's output, not its spans: the console exporter stays off unless a test asks for it.</summary>
     private static readonly string[] QuietTelemetry = ["--otel-console", "false"];
 
-    private ClusterProcess(string home, int apiPort, string storage, bool secure, string[] extraArguments)
+    private ClusterProcess(string home, int apiPort, string storage, bool secure, string[] extraArguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         Home = home;
         ApiPort = apiPort;
@@ -37,6 +37,12 @@ internal sealed class ClusterProcess : IAsyncDisposable
 
         // Its own LoadBalancer addresses: hosts of parallel test runs must not ask for the same address and port.
         info.Environment["Cloud__Local__AddressRange"] = Cloud.LoopbackRanges.Next();
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         process = new Process { StartInfo = info, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => OnLine(e.Data);
@@ -49,6 +55,8 @@ internal sealed class ClusterProcess : IAsyncDisposable
     public bool Secure { get; }
 
     public int ApiPort { get; }
+
+    public int ProcessId => process.Id;
 
     public string Kubeconfig => Path.Combine(Home, "kubeconfig");
 
@@ -73,9 +81,13 @@ internal sealed class ClusterProcess : IAsyncDisposable
     public static Task<ClusterProcess> StartSecureAsync(string home, int apiPort, string storage, params string[] extraArguments) =>
         StartAsync(home, apiPort, storage, secure: true, extraArguments);
 
-    private static async Task<ClusterProcess> StartAsync(string home, int apiPort, string storage, bool secure, string[] extraArguments)
+    /// <summary>A host on plain HTTP with more configuration in its environment (<c>Section__Key</c> variables).</summary>
+    public static Task<ClusterProcess> StartWithEnvironmentAsync(string home, int apiPort, string storage, IReadOnlyDictionary<string, string> environment, params string[] extraArguments) =>
+        StartAsync(home, apiPort, storage, secure: false, extraArguments, environment);
+
+    private static async Task<ClusterProcess> StartAsync(string home, int apiPort, string storage, bool secure, string[] extraArguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var cluster = new ClusterProcess(home, apiPort, storage, secure, extraArguments);
+        var cluster = new ClusterProcess(home, apiPort, storage, secure, extraArguments, environment);
         cluster.process.Start();
         cluster.process.BeginOutputReadLine();
         cluster.process.BeginErrorReadLine();
