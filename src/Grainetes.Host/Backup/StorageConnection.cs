@@ -41,10 +41,9 @@ public sealed class StorageConnection : IAsyncDisposable
         var installation = AzuriteInstallation.Locate();
         var settings = await installation.LoadSettingsAsync(cancellationToken);
         var dataDirectory = Path.Combine(Path.GetFullPath(home), "azurite");
-        if (RunningAzurite(dataDirectory))
+        if (RunningAzuritePort(dataDirectory) is { } port)
         {
-            // `grainetes up` runs its Azurite on the configured port.
-            return new StorageConnection(settings.GetTableConnectionString(settings.TablePort), null, clusterRunning: true);
+            return new StorageConnection(settings.GetTableConnectionString(port), null, clusterRunning: true);
         }
 
         var process = await AzuriteProcess.StartAsync(installation, settings with { TablePort = 0 }, dataDirectory, logger, cancellationToken);
@@ -59,22 +58,26 @@ public sealed class StorageConnection : IAsyncDisposable
         }
     }
 
-    private static bool RunningAzurite(string dataDirectory)
+    /// <summary>The port of the Azurite a silo started on this data directory, read from its command line; null when none runs.</summary>
+    private static int? RunningAzuritePort(string dataDirectory)
     {
         var pidFile = Path.Combine(dataDirectory, AzuriteProcess.PidFileName);
         if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid))
         {
-            return false;
+            return null;
         }
 
         try
         {
             // Only a live node process on this data directory counts, never a recycled pid.
-            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0').Contains(dataDirectory);
+            var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            var portAt = Array.IndexOf(arguments, "--tablePort") + 1;
+            return arguments.Contains(dataDirectory) && portAt > 0 && portAt < arguments.Length
+                && int.TryParse(arguments[portAt], NumberStyles.Integer, CultureInfo.InvariantCulture, out var port) ? port : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return false;
+            return null;
         }
     }
 }
