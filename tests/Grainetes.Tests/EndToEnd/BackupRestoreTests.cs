@@ -328,7 +328,7 @@ public sealed class BackupRestoreTests(ClusterFixture cluster) : IAsyncLifetime
         kind: Secret
         metadata: {name: creds, labels: {tier: blue}}
         type: Opaque
-        stringData: {password: {{{password}}}}
+        data: {password: {{{Convert.ToBase64String(Encoding.UTF8.GetBytes(password))}}}}
         ---
         apiVersion: v1
         kind: Service
