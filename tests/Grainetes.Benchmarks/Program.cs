@@ -1,5 +1,6 @@
 using System.Globalization;
 using Grainetes.Benchmarks;
+using Grainetes.Benchmarks.Backup;
 using Grainetes.Benchmarks.Scheduling;
 using Grainetes.Benchmarks.Startup;
 using Grainetes.Benchmarks.Workloads;
@@ -9,7 +10,8 @@ using Grainetes.Benchmarks.Workloads;
 // Grainetes.Benchmarks scheduler [--config NODESxPODS]...    end to end through the API (default 100x2000 and 1000x2000; --quick 100x400)
 // Grainetes.Benchmarks podstartup [--runtime process|docker]... [--quick]   create -> Ready (default both runtimes)
 // Grainetes.Benchmarks workloads [--runtime process|docker]... [--quick]    Deployment scaling, healing, rolling update (default both runtimes)
-const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
+// Grainetes.Benchmarks backup [--objects N] [--quick]          grainetes backup and restore of N ConfigMaps (default 10,000; --quick 1,000)
+const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads|backup] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "api";
 var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
 try
@@ -64,6 +66,18 @@ try
         {
             var (quick, runtimes) = RuntimeArguments(rest);
             return await WorkloadBenchmark.RunAsync(runtimes, quick ? WorkloadSettings.Quick : WorkloadSettings.Full);
+        }
+
+        case "backup":
+        {
+            var objects = rest.Contains("--quick") ? 1_000 : 10_000;
+            var at = Array.IndexOf(rest, "--objects");
+            if (at >= 0 && at + 1 < rest.Length)
+            {
+                objects = int.Parse(rest[at + 1], CultureInfo.InvariantCulture);
+            }
+
+            return await BackupBenchmark.RunAsync(objects);
         }
 
         default:
