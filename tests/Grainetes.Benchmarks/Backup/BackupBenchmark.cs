@@ -9,7 +9,7 @@ namespace Grainetes.Benchmarks.Backup;
 
 /// <summary>
 /// <c>backup</c>: the cost of <c>grainetes backup</c> and <c>grainetes restore</c> of a cluster holding N ConfigMaps of
-/// about 1 KiB (default 10,000): wall time, file size and the command's peak resident memory, each command a real
+/// about 1 KiB of random text each (default 10,000): wall time, file size and the command's peak resident memory, each command a real
 /// child process against a private Azurite.
 /// </summary>
 public static class BackupBenchmark
@@ -54,11 +54,10 @@ public static class BackupBenchmark
     private static async Task FillAsync(Uri api, int objects)
     {
         using var http = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(60) };
-        var body = Payload.Text(1000);
         var created = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, objects), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
         {
-            var json = $$$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c{{{i}}}","labels":{"bench":"backup"}},"data":{"payload":"{{{body}}}"}}""";
+            var json = $$$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c{{{i}}}","labels":{"bench":"backup"}},"data":{"payload":"{{{Payload.Text(1000)}}}"}}""";
             for (var attempt = 0; ; attempt++)
             {
                 using var response = await http.PostAsync("/api/v1/namespaces/default/configmaps", new StringContent(json, Encoding.UTF8, "application/json"), ct);
