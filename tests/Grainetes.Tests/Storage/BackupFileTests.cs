@@ -21,7 +21,7 @@ public sealed class BackupFileTests : IDisposable
         Assert.Equal(3, contents.Header.Objects);
         Assert.Equal(new BackupKindCut("configmaps", 10, 10_010, 3), Assert.Single(contents.Header.Kinds));
         Assert.Equal(["c0", "c1", "c2"], contents.Entries.Select(e => e.Name));
-        Assert.Empty(Directory.GetFiles(directory).Where(f => f != path));
+        Assert.Equal([path], Directory.GetFiles(directory));
     }
 
     [Fact]
