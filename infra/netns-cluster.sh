@@ -3,7 +3,7 @@
 #
 #   infra/netns-cluster.sh up N      # N >= 1 namespaces gnt-1..gnt-N on a bridge it creates, one silo in each
 #   infra/netns-cluster.sh status    # the hosts, their pids and the nodes the API reports
-#   infra/netns-cluster.sh down      # stop every silo (SIGINT, as Ctrl-C), delete the namespaces and the bridge
+#   infra/netns-cluster.sh down      # stop every silo (SIGTERM, as systemd does), delete the namespaces and the bridge
 #   infra/netns-cluster.sh down --purge   # ... and delete the state directory (homes, logs)
 #
 # Layout: bridge $BRIDGE with $SUBNET.1/24 on the machine; host i is namespace gnt-i with $SUBNET.(10+i) on its
@@ -69,6 +69,11 @@ cmd_up() {
   ip link add "$bridge" type bridge
   ip addr add "$subnet.1/24" dev "$bridge"
   ip link set "$bridge" up
+  # With br_netfilter loaded (Docker loads it) bridged frames pass iptables' FORWARD chain, whose policy Docker sets to
+  # DROP: let traffic between the namespaces through, and only that.
+  if command -v iptables >/dev/null && ! iptables -C FORWARD -i "$bridge" -o "$bridge" -j ACCEPT 2>/dev/null; then
+    iptables -I FORWARD -i "$bridge" -o "$bridge" -j ACCEPT
+  fi
   for ((i = 1; i <= n; i++)); do
     ip netns add "gnt-$i"
     ip link add "gnt-$i-h" type veth peer name eth0 netns "gnt-$i"
@@ -121,21 +126,34 @@ cmd_down() {
   require_root
   local purge=${1:-}
   if [[ -e "$state/hosts" ]]; then
-    # Joined hosts first, host 1 (and its Azurite, stopped with SIGINT so it writes its database) last.
+    # Joined hosts first, host 1 (which stops its Azurite with SIGINT, so it writes its database) last. SIGTERM, not
+    # SIGINT: a background job of a non-interactive shell starts with SIGINT ignored, and .NET keeps it ignored.
     local hosts; mapfile -t hosts < <(sort -rn "$state/hosts")
     for i in "${hosts[@]}"; do
       local pid; pid="$(cat "$state/host-$i.pid" 2>/dev/null || true)"
       [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || continue
       log "stopping host $i (pid $pid)"
-      kill -INT "$pid"
+      kill -TERM "$pid"
       local deadline=$((SECONDS + 45))
       while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 1; done
       kill -0 "$pid" 2>/dev/null && { log "host $i did not stop in 45s; killing it"; kill -KILL "$pid"; }
+    done
+    # Pods of the process runtime outlive their silo by design (a restarted silo adopts them); this cluster is going
+    # away, so stop what still runs from its homes: exactly the processes whose command line names the state directory.
+    local proc
+    for proc in /proc/[0-9]*; do
+      if tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -qF "$state/home-"; then
+        pkill -TERM -P "${proc#/proc/}" 2>/dev/null || true
+        kill -TERM "${proc#/proc/}" 2>/dev/null || true
+      fi
     done
     for i in "${hosts[@]}"; do ip netns del "gnt-$i" 2>/dev/null || true; done
     rm -f "$state/hosts"
   fi
   ip link show "$bridge" >/dev/null 2>&1 && ip link del "$bridge"
+  if command -v iptables >/dev/null; then
+    while iptables -D FORWARD -i "$bridge" -o "$bridge" -j ACCEPT 2>/dev/null; do :; done
+  fi
   if [[ $purge == --purge ]]; then rm -rf "$state"; fi
   log "down"
 }
