@@ -120,7 +120,7 @@ public sealed class BackupRestoreTests(ClusterFixture cluster) : IAsyncLifetime
             // The allocator knows every restored Service's address: a new Service gets a free one.
             var taken = JsonNode.Parse((await restored.RunAsync("get services -A -o json")).EnsureSuccess().Stdout)!["items"]!.AsArray()
                 .Select(i => (string?)i!["spec"]!["clusterIP"]).OfType<string>().ToHashSet(StringComparer.Ordinal);
-            Assert.Contains((string?)before["services/web"]["spec"]!["clusterIP"], taken);
+            Assert.Contains((string)before["services/web"]["spec"]!["clusterIP"]!, taken);
             (await restored.RunAsync($"create service clusterip other -n {ns} --tcp=80:80")).EnsureSuccess();
             var otherIp = (await restored.RunAsync($"get service other -n {ns} -o jsonpath={{.spec.clusterIP}}")).EnsureSuccess().Stdout;
             Assert.DoesNotContain(otherIp, taken);
