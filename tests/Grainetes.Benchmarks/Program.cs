@@ -1,10 +1,10 @@
 using System.Globalization;
 using Grainetes.Benchmarks;
+using Grainetes.Benchmarks.Backup;
 using Grainetes.Benchmarks.Scheduling;
 using Grainetes.Benchmarks.Startup;
 using Grainetes.Benchmarks.Workloads;
 using Grainetes.Benchmarks.Cloud;
-
 // Grainetes.Benchmarks [api] [--quick]                       the API against the storage floor (default)
 // Grainetes.Benchmarks decision                              in-process scheduling decision per pod at 100/1,000/5,000 nodes
 // Grainetes.Benchmarks scheduler [--config NODESxPODS]...    end to end through the API (default 100x2000 and 1000x2000; --quick 100x400)
@@ -12,7 +12,8 @@ using Grainetes.Benchmarks.Cloud;
 // Grainetes.Benchmarks workloads [--runtime process|docker]... [--quick]    Deployment scaling, healing, rolling update (default both runtimes)
 // Grainetes.Benchmarks loadbalancer [--quick]               LoadBalancer create -> EXTERNAL-IP, delete -> gone, forwarding vs direct
 // Grainetes.Benchmarks soak [--quick]                        200 clients of mixed CRUD + 1,000 watches for 2 min (--quick: 50 + 200 for 30 s)
-const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads|loadbalancer|soak] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
+// Grainetes.Benchmarks backup [--objects N] [--quick]          grainetes backup and restore of N ConfigMaps (default 10,000; --quick 1,000)
+const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads|loadbalancer|soak|backup] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "api";
 var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
 try
@@ -79,6 +80,18 @@ try
 
         case "soak":
             return await SoakBenchmark.RunAsync(RuntimeArguments(rest).Quick);
+
+        case "backup":
+        {
+            var objects = rest.Contains("--quick") ? 1_000 : 10_000;
+            var at = Array.IndexOf(rest, "--objects");
+            if (at >= 0 && at + 1 < rest.Length)
+            {
+                objects = int.Parse(rest[at + 1], CultureInfo.InvariantCulture);
+            }
+
+            return await BackupBenchmark.RunAsync(objects);
+        }
 
         default:
             throw new ArgumentException($"unknown command '{command}'; " + Usage);

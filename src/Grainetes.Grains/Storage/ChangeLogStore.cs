@@ -103,6 +103,19 @@ public sealed class ChangeLogStore
             e.GetInt64("CompactedBelow") ?? 0);
     }
 
+    /// <summary>Every kind that has a bookkeeping row: each kind's collection writes one when it first activates.</summary>
+    public async Task<IReadOnlyList<string>> ListKindsAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureCreatedAsync(cancellationToken);
+        var kinds = new List<string>();
+        await foreach (var e in meta.QueryAsync<TableEntity>(select: ["PartitionKey"], cancellationToken: cancellationToken))
+        {
+            kinds.Add(e.PartitionKey);
+        }
+
+        return kinds;
+    }
+
     public async Task SaveMetadataAsync(string kind, KindMetadata value, CancellationToken cancellationToken = default)
     {
         var entity = new TableEntity(kind, MetaRow)

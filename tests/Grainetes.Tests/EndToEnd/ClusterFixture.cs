@@ -30,6 +30,12 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public string HostOutput => Host.Output;
 
+    /// <summary>The running Azurite's connection string (backup and restore tests read and write the store directly).</summary>
+    public string StorageConnectionString => azurite?.ConnectionString ?? throw new InvalidOperationException("storage is not running");
+
+    /// <summary>The host's home directory (its pki, with the key that seals Secrets).</summary>
+    public string HomeDirectory => Path.Combine(root, "home");
+
     public IKubernetes CreateClient() =>
         new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Host.Kubeconfig));
 

@@ -88,5 +88,98 @@ public sealed class RestartTests(ClusterFixture cluster)
         (await kubectl.RunAsync($"delete pod steady -n {ns} --timeout=60s", timeout: TimeSpan.FromSeconds(70))).EnsureSuccess();
     }
 
+    [Fact]
+    public async Task WorkloadsAndRemindersComeBackWithoutDuplicatesAfterAWholeClusterRestart()
+    {
+        var kubectl = cluster.Kubectl;
+        var ns = "w-" + Guid.NewGuid().ToString("N")[..10];
+        (await kubectl.RunAsync($"create namespace {ns}")).EnsureSuccess();
+        (await kubectl.RunAsync($"apply -n {ns} -f -", Workloads(cluster.TestImage))).EnsureSuccess();
+        (await kubectl.RunAsync($"rollout status deployment/web -n {ns} --timeout=120s", timeout: TimeSpan.FromSeconds(130))).EnsureSuccess();
+        (await kubectl.RunAsync($"wait --for=condition=complete job/once -n {ns} --timeout=120s", timeout: TimeSpan.FromSeconds(130))).EnsureSuccess();
+        (await kubectl.RunAsync($"wait --for=condition=Ready pod -l job-name=long -n {ns} --timeout=120s", timeout: TimeSpan.FromSeconds(130))).EnsureSuccess();
+        var podsBefore = await PodUidsAsync(kubectl, ns);
+        Assert.Equal(4, podsBefore.Count); // two replicas, the finished Job's pod, the running Job's pod
+        var remindersBefore = await ReminderKeysAsync();
+        Assert.NotEmpty(remindersBefore);
+
+        await cluster.RestartAsync();
+        kubectl = cluster.Kubectl;
+
+        // Scaling after the restart makes the controllers reconcile with what they found: one new replica, no more.
+        (await kubectl.RunAsync($"scale deployment web -n {ns} --replicas=3")).EnsureSuccess();
+        (await kubectl.RunAsync($"rollout status deployment/web -n {ns} --timeout=120s", timeout: TimeSpan.FromSeconds(130))).EnsureSuccess();
+        (await kubectl.RunAsync($"wait --for=condition=Ready pod -l job-name=long -n {ns} --timeout=120s", timeout: TimeSpan.FromSeconds(130))).EnsureSuccess();
+        var podsAfter = await PodUidsAsync(kubectl, ns);
+        Assert.All(podsBefore, p => Assert.Contains(p, podsAfter));
+        Assert.Equal(podsBefore.Count + 1, podsAfter.Count);
+
+        var once = JsonNode.Parse((await kubectl.RunAsync($"get job once -n {ns} -o json")).EnsureSuccess().Stdout)!;
+        Assert.Equal(1, (int?)once["status"]!["succeeded"]);
+        Assert.Single((await kubectl.RunAsync($"get pods -n {ns} -l job-name=once -o name")).EnsureSuccess().Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var longJob = JsonNode.Parse((await kubectl.RunAsync($"get job long -n {ns} -o json")).EnsureSuccess().Stdout)!;
+        Assert.Equal(1, (int?)longJob["status"]!["active"]);
+
+        // Reminders are rows in storage: every one registered before the restart is still there to fire.
+        var remindersAfter = await ReminderKeysAsync();
+        Assert.All(remindersBefore, r => Assert.Contains(r, remindersAfter));
+        (await kubectl.RunAsync($"delete namespace {ns} --wait=false")).EnsureSuccess();
+    }
+
+    private static async Task<HashSet<string>> PodUidsAsync(Kubectl kubectl, string ns) =>
+        JsonNode.Parse((await kubectl.RunAsync($"get pods -n {ns} -o json")).EnsureSuccess().Stdout)!["items"]!.AsArray()
+            .Select(p => (string)p!["metadata"]!["name"]! + "/" + (string)p["metadata"]!["uid"]!)
+            .ToHashSet(StringComparer.Ordinal);
+
+    private async Task<HashSet<string>> ReminderKeysAsync()
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var row in new Azure.Data.Tables.TableServiceClient(cluster.StorageConnectionString).GetTableClient("GrainetesReminders")
+                           .QueryAsync<Azure.Data.Tables.TableEntity>(select: ["PartitionKey", "RowKey"]))
+        {
+            keys.Add(row.PartitionKey + "/" + row.RowKey);
+        }
+
+        return keys;
+    }
+
+    private static string Workloads(string image) => $$$"""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              terminationGracePeriodSeconds: 2
+              containers:
+              - {name: web, image: {{{image}}}, command: [sleep, '3600']}
+        ---
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: once}
+        spec:
+          backoffLimit: 0
+          template:
+            spec:
+              restartPolicy: Never
+              containers:
+              - {name: once, image: {{{image}}}, command: [sh, -c, 'echo ran']}
+        ---
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: long}
+        spec:
+          backoffLimit: 0
+          template:
+            spec:
+              restartPolicy: Never
+              terminationGracePeriodSeconds: 2
+              containers:
+              - {name: long, image: {{{image}}}, command: [sleep, '3600']}
+        """;
+
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }
