@@ -36,11 +36,11 @@ public sealed record SealedClusterKeys(byte[] Salt, byte[] Nonce, byte[] Tag, by
         catch (AuthenticationTagMismatchException ex)
         {
             throw new ClusterJoinException(
-                $"The cluster secret does not open cluster '{clusterId}''s keys in this storage account: it is the wrong secret. "
+                $"The cluster secret does not open the keys of cluster '{clusterId}' in this storage account: it is the wrong secret. "
                 + "Use the join command that `grainetes up` printed on the first host (also in HOME/join-command there).", ex);
         }
 
         return JsonSerializer.Deserialize<ClusterKeys>(plaintext)
-            ?? throw new ClusterJoinException($"Cluster '{clusterId}''s sealed keys are empty.");
+            ?? throw new ClusterJoinException($"The sealed keys of cluster '{clusterId}' are empty.");
     }
 }
