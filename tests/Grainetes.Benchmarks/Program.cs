@@ -9,7 +9,8 @@ using Grainetes.Benchmarks.Workloads;
 // Grainetes.Benchmarks scheduler [--config NODESxPODS]...    end to end through the API (default 100x2000 and 1000x2000; --quick 100x400)
 // Grainetes.Benchmarks podstartup [--runtime process|docker]... [--quick]   create -> Ready (default both runtimes)
 // Grainetes.Benchmarks workloads [--runtime process|docker]... [--quick]    Deployment scaling, healing, rolling update (default both runtimes)
-const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
+// Grainetes.Benchmarks failover [--timings test|default]...  three hosts, one SIGKILLed: API, node, pods recovered (default both)
+const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads|failover] [--quick] [--config NODESxPODS]... [--runtime process|docker]... [--timings test|default]...";
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "api";
 var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
 try
@@ -64,6 +65,24 @@ try
         {
             var (quick, runtimes) = RuntimeArguments(rest);
             return await WorkloadBenchmark.RunAsync(runtimes, quick ? WorkloadSettings.Quick : WorkloadSettings.Full);
+        }
+
+        case "failover":
+        {
+            var timings = new List<Grainetes.Benchmarks.Failover.FailoverBenchmark.Timings>();
+            for (var i = 0; i < rest.Length; i++)
+            {
+                timings.Add(rest[i] == "--timings" && i + 1 < rest.Length
+                    ? rest[++i] switch
+                    {
+                        "test" => Grainetes.Benchmarks.Failover.FailoverBenchmark.Test,
+                        "default" => Grainetes.Benchmarks.Failover.FailoverBenchmark.Default,
+                        var other => throw new ArgumentException($"unknown timings '{other}'; " + Usage),
+                    }
+                    : throw new ArgumentException($"unknown argument '{rest[i]}'; " + Usage));
+            }
+
+            return await Grainetes.Benchmarks.Failover.FailoverBenchmark.RunAsync(timings.Count > 0 ? timings : [Grainetes.Benchmarks.Failover.FailoverBenchmark.Test, Grainetes.Benchmarks.Failover.FailoverBenchmark.Default]);
         }
 
         default:

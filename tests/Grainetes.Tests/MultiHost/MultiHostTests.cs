@@ -98,10 +98,7 @@ public sealed class MultiHostTests(MultiHostClusterFixture cluster) : IClassFixt
     [Fact]
     public async Task AKilledHostIsFailedOverAndComesBackClean()
     {
-        const int victim = MultiHostClusterFixture.HostCount - 1;
-        var victimNode = MultiHostClusterFixture.NodeName(victim);
         var admin = cluster.Kubectl(0);
-        var survivor = cluster.Kubectl(1);
         await Poll.UntilAsync(() => ReadyByNodeAsync(admin), r => r.Count == MultiHostClusterFixture.HostCount && r.Values.All(s => s == "True"), Deadline, "every node Ready");
 
         // Objects acknowledged before the kill: their grains land on all three silos.
@@ -128,7 +125,14 @@ public sealed class MultiHostTests(MultiHostClusterFixture cluster) : IClassFixt
 
             """);
         (await admin.RunAsync("apply -f -", stdin: manifests.ToString())).EnsureSuccess();
-        var before = await Poll.UntilAsync(() => PodsAsync(admin), p => p.Count(x => x.Ready) == 6 && Enumerable.Range(0, MultiHostClusterFixture.HostCount).All(h => p.Any(x => x.Node == MultiHostClusterFixture.NodeName(h))), Deadline, "6 Ready pods on every host");
+        var before = await Poll.UntilAsync(() => PodsAsync(admin), p => p.Count(x => x.Ready) == 6, Deadline, "6 Ready pods");
+
+        // The victim is the joined host with the most pods (the scheduler spreads, but need not spread evenly); the
+        // survivor whose kubeconfig the checks use is the other joined host.
+        var victim = Enumerable.Range(1, MultiHostClusterFixture.HostCount - 1).MaxBy(h => before.Count(p => p.Node == MultiHostClusterFixture.NodeName(h)));
+        var victimNode = MultiHostClusterFixture.NodeName(victim);
+        Assert.Contains(before, p => p.Node == victimNode);
+        var survivor = cluster.Kubectl(Enumerable.Range(1, MultiHostClusterFixture.HostCount - 1).First(h => h != victim));
         var configMapsBefore = await ConfigMapsAsync(admin);
         Assert.Equal(24, configMapsBefore.Count);
         var leftovers = ProcessContainers(cluster.Home(victim));
@@ -144,7 +148,7 @@ public sealed class MultiHostTests(MultiHostClusterFixture cluster) : IClassFixt
 
         // The dead node turns Ready=Unknown, its pods are evicted and replaced on the living hosts.
         await Poll.UntilAsync(() => TryAsync(() => ReadyByNodeAsync(survivor)), r => r?.GetValueOrDefault(victimNode) == "Unknown", Deadline, "the dead node Ready=Unknown");
-        var after = await Poll.UntilAsync(() => TryAsync(() => PodsAsync(survivor)), p => p is not null && p.Count == 6 && p.All(x => x.Ready && x.Node != victimNode), TimeSpan.FromSeconds(180), "6 Ready pods on the living hosts");
+        var after = await WithDiagnosticsAsync(survivor, () => Poll.UntilAsync(() => TryAsync(() => PodsAsync(survivor)), p => p is not null && p.Count == 6 && p.All(x => x.Ready && x.Node != victimNode), TimeSpan.FromSeconds(180), "6 Ready pods on the living hosts"));
         Assert.DoesNotContain(after!, p => before.Any(b => b.Name == p.Name && b.Node == victimNode));
 
         // Back with the same home: the node is Ready again and the processes of pods that are gone are removed.
@@ -156,6 +160,22 @@ public sealed class MultiHostTests(MultiHostClusterFixture cluster) : IClassFixt
             Deadline,
             "the returned host's leftover pod processes removed");
         Assert.Equal(configMapsBefore, await ConfigMapsAsync(cluster.Kubectl(victim)));
+    }
+
+    /// <summary>What the cluster looked like when a step timed out: pods, events and the hosts' warnings.</summary>
+    private async Task<T> WithDiagnosticsAsync<T>(Kubectl kubectl, Func<Task<T>> step)
+    {
+        try
+        {
+            return await step();
+        }
+        catch (TimeoutException ex)
+        {
+            var pods = await kubectl.RunAsync("get pods,replicasets,events -n failover -o wide");
+            var outputs = string.Join("\n", Enumerable.Range(0, MultiHostClusterFixture.HostCount).Select(i =>
+                $"--- host {i}:\n" + string.Join("\n", cluster.Output(i).Split('\n').Where(l => !l.StartsWith("info: Grainetes.Grains.Store", StringComparison.Ordinal)).TakeLast(60))));
+            throw new TimeoutException($"{ex.Message}\n{pods.Stdout}{pods.Stderr}\n{outputs}", ex);
+        }
     }
 
     private static string Port() => FreePort.Next().ToString(CultureInfo.InvariantCulture);
@@ -181,16 +201,27 @@ public sealed class MultiHostTests(MultiHostClusterFixture cluster) : IClassFixt
             n => (string?)n!["status"]?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == "Ready")?["status"] ?? "");
     }
 
-    private static async Task<List<(string Name, string? Node, bool Ready)>> PodsAsync(Kubectl kubectl)
+    private static async Task<PodRows> PodsAsync(Kubectl kubectl)
     {
         var json = JsonNode.Parse((await kubectl.RunAsync("get pods -n failover -l app=spread -o json", timeout: TimeSpan.FromSeconds(40))).EnsureSuccess().Stdout)!;
         return json["items"]!.AsArray()
             .Where(p => p!["metadata"]?["deletionTimestamp"] is null)
-            .Select(p => (
+            .Select(p => new PodRow(
                 (string)p!["metadata"]!["name"]!,
                 (string?)p["spec"]?["nodeName"],
                 (string?)p["status"]?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == "Ready")?["status"] == "True"))
-            .ToList();
+            .Aggregate(new PodRows(), (rows, row) =>
+            {
+                rows.Add(row);
+                return rows;
+            });
+    }
+
+    private sealed record PodRow(string Name, string? Node, bool Ready);
+
+    private sealed class PodRows : List<PodRow>
+    {
+        public override string ToString() => string.Join(", ", this);
     }
 
     private static async Task<SortedDictionary<string, string>> ConfigMapsAsync(Kubectl kubectl)
