@@ -107,7 +107,9 @@ public sealed partial class MultiHostClusterFixture : IAsyncLifetime
     {
         if (hosts[0] is not null)
         {
-            // Pods' processes outlive their hosts by design (a restarted silo adopts them): remove them first.
+            // Pods' processes outlive their hosts by design (a restarted silo adopts them): remove them first, their
+            // owners before them so that nothing makes them again.
+            await Kubectl(0).RunAsync("delete deployments,replicasets --all --all-namespaces --timeout=60s", timeout: TimeSpan.FromSeconds(70));
             await Kubectl(0).RunAsync("delete pods --all --all-namespaces --timeout=60s", timeout: TimeSpan.FromSeconds(70));
         }
 
