@@ -37,6 +37,8 @@ public static class ClusterHost
             return 1;
         }
 
+        var identity = NodeIdentity.Detect(settings.NodeName, settings.AdvertiseAddress);
+        await PreviousIncarnations.RetireAsync(storage.ConnectionString, settings.ClusterId, identity.Name, loggerFactory.CreateLogger("Grainetes.Membership"), cancellationToken);
         var app = Build(settings, storage.ConnectionString, pki);
         await app.StartAsync(cancellationToken);
         var kubeconfig = Path.Combine(settings.Home, "kubeconfig");
@@ -56,6 +58,8 @@ public static class ClusterHost
     public static async Task<WebApplication> BuildAsync(UpSettings settings, string connectionString, TelemetryExporters? exporters = null, CancellationToken cancellationToken = default)
     {
         var (pki, _) = await EstablishCredentialsAsync(settings, connectionString, cancellationToken);
+        var identity = NodeIdentity.Detect(settings.NodeName, settings.AdvertiseAddress);
+        await PreviousIncarnations.RetireAsync(connectionString, settings.ClusterId, identity.Name, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken);
         return Build(settings, connectionString, pki, exporters);
     }
 
