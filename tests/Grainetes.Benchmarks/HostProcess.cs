@@ -14,6 +14,16 @@ public sealed class HostProcess : IAsyncDisposable
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private HostProcess(string hostDll, string home, int apiPort, string storage, IReadOnlyList<string> extraArgs)
+        : this(hostDll, "up", home, apiPort, new[]
+        {
+            "--storage", storage,
+            "--silo-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            "--gateway-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
+        }.Concat(extraArgs).ToArray(), null)
+    {
+    }
+
+    private HostProcess(string hostDll, string verb, string home, int apiPort, IReadOnlyList<string> extraArgs, IReadOnlyDictionary<string, string>? environment)
     {
         ApiPort = apiPort;
         var info = new ProcessStartInfo("dotnet")
@@ -27,15 +37,16 @@ public sealed class HostProcess : IAsyncDisposable
         info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         info.Environment["Logging__LogLevel__Orleans.Runtime.MembershipService"] = "Information";
         info.Environment["Logging__LogLevel__Orleans.Runtime.Silo"] = "Information";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
 
         // Figures measure the silo, not a terminal: the console exporter stays off unless a run asks for it.
         foreach (var arg in new[]
         {
-            hostDll, "up", "--insecure-http", "--home", home,
+            hostDll, verb, "--insecure-http", "--home", home,
             "--api-port", apiPort.ToString(CultureInfo.InvariantCulture),
-            "--storage", storage,
-            "--silo-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
-            "--gateway-port", FreePort.Next().ToString(CultureInfo.InvariantCulture),
         }.Concat(extraArgs).Concat(extraArgs.Contains("--otel-console") ? [] : ["--otel-console", "false"]))
         {
             info.ArgumentList.Add(arg);
@@ -99,6 +110,36 @@ public sealed class HostProcess : IAsyncDisposable
         }
 
         return host;
+    }
+
+    /// <summary>One host of a several-host cluster: <c>up</c> or <c>join</c> with all its flags (storage, ports, secret) and extra environment.</summary>
+    public static async Task<HostProcess> StartMemberAsync(string hostDll, string verb, string home, int apiPort, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment)
+    {
+        var host = new HostProcess(hostDll, verb, home, apiPort, arguments, environment);
+        host._process.Start();
+        host._process.BeginOutputReadLine();
+        host._process.BeginErrorReadLine();
+        try
+        {
+            await host._ready.Task.WaitAsync(StartTimeout * 2).ConfigureAwait(false);
+        }
+        catch
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return host;
+    }
+
+    /// <summary>SIGKILL: the host dies at once, as in a crash (its pods' processes stay).</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: false);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>Stops the host with SIGINT and waits; kills it only if it has not exited after 30 s.</summary>

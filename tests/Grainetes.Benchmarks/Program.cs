@@ -13,7 +13,8 @@ using Grainetes.Benchmarks.Cloud;
 // Grainetes.Benchmarks loadbalancer [--quick]               LoadBalancer create -> EXTERNAL-IP, delete -> gone, forwarding vs direct
 // Grainetes.Benchmarks soak [--quick]                        200 clients of mixed CRUD + 1,000 watches for 2 min (--quick: 50 + 200 for 30 s)
 // Grainetes.Benchmarks backup [--objects N] [--quick]          grainetes backup and restore of N ConfigMaps (default 10,000; --quick 1,000)
-const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads|loadbalancer|soak|backup] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
+// Grainetes.Benchmarks failover [--timings test|default]...  three hosts, one SIGKILLed: API, node, pods recovered (default both)
+const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads|loadbalancer|soak|backup|failover] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "api";
 var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
 try
@@ -91,6 +92,23 @@ try
             }
 
             return await BackupBenchmark.RunAsync(objects);
+
+        case "failover":
+        {
+            var timings = new List<Grainetes.Benchmarks.Failover.FailoverBenchmark.Timings>();
+            for (var i = 0; i < rest.Length; i++)
+            {
+                timings.Add(rest[i] == "--timings" && i + 1 < rest.Length
+                    ? rest[++i] switch
+                    {
+                        "test" => Grainetes.Benchmarks.Failover.FailoverBenchmark.Test,
+                        "default" => Grainetes.Benchmarks.Failover.FailoverBenchmark.Default,
+                        var other => throw new ArgumentException($"unknown timings '{other}'; " + Usage),
+                    }
+                    : throw new ArgumentException($"unknown argument '{rest[i]}'; " + Usage));
+            }
+
+            return await Grainetes.Benchmarks.Failover.FailoverBenchmark.RunAsync(timings.Count > 0 ? timings : [Grainetes.Benchmarks.Failover.FailoverBenchmark.Test, Grainetes.Benchmarks.Failover.FailoverBenchmark.Default]);
         }
 
         default:

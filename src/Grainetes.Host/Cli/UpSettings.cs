@@ -34,4 +34,13 @@ public sealed record UpSettings
 
     /// <summary>Kubernetes' <c>--token-auth-file</c>.</summary>
     public string? TokenAuthFile { get; init; }
+
+    /// <summary>This host's address for the other hosts (silo endpoint, extra API listen address); null means 127.0.0.1.</summary>
+    public string? AdvertiseAddress { get; init; }
+
+    /// <summary>Where a private Azurite listens, and so the address the join command names.</summary>
+    public string AzuriteHost { get; init; } = "127.0.0.1";
+
+    /// <summary>The secret <c>join</c> was given; null for <c>up</c>, which keeps (or makes) its own.</summary>
+    public string? ClusterSecret { get; init; }
 }

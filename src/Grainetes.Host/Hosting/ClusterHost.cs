@@ -11,7 +11,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Grainetes.Host.Telemetry;
 using Grainetes.NodeAgent.Hosting;
 using Grainetes.NodeAgent.Runtime;
+using Azure.Data.Tables;
 using Orleans.Configuration;
+using Orleans.Connections.Security;
 
 namespace Grainetes.Host.Hosting;
 
@@ -23,23 +25,57 @@ public static class ClusterHost
         Directory.CreateDirectory(settings.Home);
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
         await using var storage = await LocalStorage.StartAsync(settings, loggerFactory.CreateLogger("Grainetes.Storage"), cancellationToken);
-        var app = Build(settings, storage.ConnectionString);
+        ClusterPki pki;
+        ClusterSecret secret;
+        try
+        {
+            (pki, secret) = await EstablishCredentialsAsync(settings, storage.ConnectionString, cancellationToken);
+        }
+        catch (ClusterJoinException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
+        }
+
+        var identity = NodeIdentity.Detect(settings.NodeName, settings.AdvertiseAddress);
+        await PreviousIncarnations.RetireAsync(storage.ConnectionString, settings.ClusterId, identity.Name, loggerFactory.CreateLogger("Grainetes.Membership"), cancellationToken);
+        var app = Build(settings, storage.ConnectionString, pki);
         await app.StartAsync(cancellationToken);
         var kubeconfig = Path.Combine(settings.Home, "kubeconfig");
         var server = new Uri($"{(settings.InsecureHttp ? "http" : "https")}://127.0.0.1:{settings.ApiPort}");
-        await new Kubeconfig.KubeconfigWriter().WriteAsync(kubeconfig, server, AdminCredentials(app.Services.GetService<ClusterPki>()), cancellationToken);
+        await new Kubeconfig.KubeconfigWriter().WriteAsync(kubeconfig, server, settings.InsecureHttp ? null : AdminCredentials(pki), cancellationToken);
+        var join = await JoinCommandFile.WriteAsync(settings.Home, storage.ConnectionString, secret, cancellationToken);
         Console.WriteLine($"Grainetes is ready: API {server.ToString().TrimEnd('/')}, kubeconfig {kubeconfig}");
         Console.WriteLine($"  export KUBECONFIG={kubeconfig}");
+        Console.WriteLine($"  other hosts join with (also in {JoinCommandFile.PathIn(settings.Home)}; it holds the cluster secret):");
+        Console.WriteLine($"  {join}");
         await app.WaitForShutdownAsync(CancellationToken.None);
         await app.DisposeAsync();
         return 0;
     }
 
+    /// <summary>Brings <c>HOME/pki</c> in line with the cluster's keys in the storage account, then builds the host.</summary>
+    public static async Task<WebApplication> BuildAsync(UpSettings settings, string connectionString, TelemetryExporters? exporters = null, CancellationToken cancellationToken = default)
+    {
+        var (pki, _) = await EstablishCredentialsAsync(settings, connectionString, cancellationToken);
+        var identity = NodeIdentity.Detect(settings.NodeName, settings.AdvertiseAddress);
+        await PreviousIncarnations.RetireAsync(connectionString, settings.ClusterId, identity.Name, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken);
+        return Build(settings, connectionString, pki, exporters);
+    }
+
+    private static Task<(ClusterPki Pki, ClusterSecret Secret)> EstablishCredentialsAsync(UpSettings settings, string connectionString, CancellationToken cancellationToken)
+    {
+        var identity = NodeIdentity.Detect(settings.NodeName, settings.AdvertiseAddress);
+        return ClusterCredentials.EstablishAsync(settings, connectionString, ServingNames(identity), ServingAddresses(identity), TimeProvider.System, cancellationToken);
+    }
+
     /// <param name="exporters">Telemetry exporters beside the console, OTLP and <c>/metrics</c> (tests export to memory).</param>
-    public static WebApplication Build(UpSettings settings, string connectionString, TelemetryExporters? exporters = null)
+    /// <param name="pki">This host's certificates and the cluster's keys, as <see cref="ClusterCredentials"/> left them.</param>
+    public static WebApplication Build(UpSettings settings, string connectionString, ClusterPki pki, TelemetryExporters? exporters = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
-        var identity = NodeIdentity.Detect(settings.NodeName);
+        var identity = NodeIdentity.Detect(settings.NodeName, settings.AdvertiseAddress);
+        var advertise = IPAddress.Parse(settings.AdvertiseAddress ?? "127.0.0.1");
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Information);
@@ -47,33 +83,54 @@ public static class ClusterHost
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Azure", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
-        var pki = settings.InsecureHttp ? null : ClusterPki.LoadOrCreate(settings.Home, ServingNames(identity), ServingAddresses(identity), TimeProvider.System);
-        if (pki is not null)
-        {
-            builder.Services.AddSingleton(pki);
-        }
-
+        builder.Services.AddSingleton(pki);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, settings.ApiPort, listen =>
+            // Loopback for this host's own clients, the advertised address for the other hosts' relays and users.
+            foreach (var address in IPAddress.IsLoopback(advertise) ? [IPAddress.Loopback] : new[] { IPAddress.Loopback, advertise })
             {
-                if (pki is not null)
+                k.Listen(address, settings.ApiPort, listen =>
                 {
-                    listen.UseHttps(new HttpsConnectionAdapterOptions
+                    if (!settings.InsecureHttp)
                     {
-                        ServerCertificate = pki.LoadServingCertificate(),
-                        // Any certificate is let through the handshake; the authenticator checks it against the CA,
-                        // so a bad one is a 401 Status rather than a dropped connection.
-                        ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                        ClientCertificateValidation = (_, _, _) => true,
-                    });
-                }
-            });
+                        listen.UseHttps(new HttpsConnectionAdapterOptions
+                        {
+                            ServerCertificate = pki.LoadServingCertificate(),
+                            // Any certificate is let through the handshake; the authenticator checks it against the CA,
+                            // so a bad one is a 401 Status rather than a dropped connection.
+                            ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                            ClientCertificateValidation = (_, _, _) => true,
+                        });
+                    }
+                });
+            }
+
             k.Limits.MaxRequestBodySize = 4 * 1024 * 1024;
         });
+        IServiceProvider? services = null;
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ClusterId, clusterId: settings.ClusterId);
+            // Membership lives in the storage account beside the objects, so any host that can reach it can join.
+            silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connectionString));
+            silo.Configure<EndpointOptions>(o =>
+            {
+                o.AdvertisedIPAddress = advertise;
+                o.SiloPort = settings.SiloPort;
+                o.GatewayPort = settings.GatewayPort;
+                o.SiloListeningEndpoint = new IPEndPoint(advertise, settings.SiloPort);
+                o.GatewayListeningEndpoint = new IPEndPoint(advertise, settings.GatewayPort);
+            });
+            silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Orleans:Membership"));
+
+            // Mutual TLS with certificates of the cluster CA: a host that lacks the cluster secret has no such certificate,
+            // so its connections are refused and it never becomes an active member.
+            silo.UseTls(pki.LoadSiloCertificate(), tls =>
+            {
+                tls.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+                tls.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
+                tls.RemoteCertificateValidation = (certificate, chain, errors) =>
+                    services!.GetRequiredService<SiloPeerValidator>().Validate(certificate, chain, errors);
+            });
             silo.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = settings.ClusterId;
@@ -107,14 +164,15 @@ public static class ClusterHost
         builder.Services.Configure<Grainetes.NodeAgent.Runtime.Docker.DockerRuntimeOptions>(builder.Configuration.GetSection(Grainetes.NodeAgent.Runtime.Docker.DockerRuntimeOptions.SectionName));
         builder.Services.Configure<Grainetes.NodeAgent.Metrics.MetricsOptions>(builder.Configuration.GetSection(Grainetes.NodeAgent.Metrics.MetricsOptions.SectionName));
         builder.Services.Configure<Grainetes.Grains.Controllers.HorizontalPodAutoscalerControllerOptions>(builder.Configuration.GetSection("HorizontalPodAutoscaler"));
-        builder.Services.AddGrainetesApiServer(o => o.AdvertisedAddress = $"127.0.0.1:{settings.ApiPort}");
+        builder.Services.AddGrainetesApiServer(o => o.AdvertisedAddress = new IPEndPoint(advertise, settings.ApiPort).ToString());
+        builder.Services.AddSingleton(sp => new SiloPeerValidator(pki.LoadCaCertificate(), TimeProvider.System, sp.GetRequiredService<ILogger<SiloPeerValidator>>()));
         builder.Services.Configure<ApiSecurityOptions>(builder.Configuration.GetSection(ApiSecurityOptions.SectionName));
         builder.Services.Configure<ApiSecurityOptions>(o =>
         {
             o.Insecure = settings.InsecureHttp;
             o.TokenAuthFile = settings.TokenAuthFile ?? o.TokenAuthFile;
-            o.ClientCaFile = pki?.CaCertificateFile;
-            o.ServiceAccountKeyFile = pki?.ServiceAccountKeyFile;
+            o.ClientCaFile = settings.InsecureHttp ? null : pki.CaCertificateFile;
+            o.ServiceAccountKeyFile = settings.InsecureHttp ? null : pki.ServiceAccountKeyFile;
         });
         builder.Services.AddHostedService<ClusterBootstrapper>();
         builder.Services.AddSingleton(identity);
@@ -130,6 +188,7 @@ public static class ClusterHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
         var app = builder.Build();
+        services = app.Services;
 
         app.UseGrainetesApiTelemetry();
         app.UseGrainetesApiErrors();
@@ -139,7 +198,7 @@ public static class ClusterHost
         return app;
     }
 
-    private static KubeconfigCredentials? AdminCredentials(ClusterPki? pki) => pki is null ? null : new KubeconfigCredentials
+    private static KubeconfigCredentials AdminCredentials(ClusterPki pki) => new()
     {
         CertificateAuthorityPem = File.ReadAllText(pki.CaCertificateFile),
         ClientCertificatePem = File.ReadAllText(pki.AdminCertificateFile),
@@ -153,6 +212,7 @@ public static class ClusterHost
     private static IPAddress[] ServingAddresses(NodeIdentity identity)
     {
         var addresses = new List<IPAddress> { IPAddress.Loopback, IPAddress.IPv6Loopback };
+        // The advertised address is the node's InternalIP (identity.HostIP) when given; the detected one is kept too.
         if (IPAddress.TryParse(identity.HostIP, out var host) && !addresses.Contains(host))
         {
             addresses.Add(host);

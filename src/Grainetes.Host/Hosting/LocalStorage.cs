@@ -25,7 +25,8 @@ public sealed class LocalStorage : IAsyncDisposable
 
         var installation = AzuriteInstallation.Locate();
         var azuriteSettings = await installation.LoadSettingsAsync(cancellationToken);
-        var process = await AzuriteProcess.StartAsync(installation, azuriteSettings, Path.Combine(settings.Home, "azurite"), logger, cancellationToken);
+        // Other hosts reach this Azurite at the address the join command names, so it listens there.
+        var process = await AzuriteProcess.StartAsync(installation, azuriteSettings with { Host = settings.AzuriteHost }, Path.Combine(settings.Home, "azurite"), logger, cancellationToken);
         return new LocalStorage(process.ConnectionString, process);
     }
 

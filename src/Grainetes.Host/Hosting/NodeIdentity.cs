@@ -3,11 +3,14 @@ using System.Net.Sockets;
 
 namespace Grainetes.Host.Hosting;
 
-/// <summary>The name this host registers as a node (<c>--node-name</c>, default the host name) and its address.</summary>
+/// <summary>
+/// The name this host registers as a node (<c>--node-name</c>, default the host name) and its address
+/// (<c>--advertise-address</c> when given, else the host's first non-loopback IPv4 address).
+/// </summary>
 public sealed record NodeIdentity(string Name, string HostIP)
 {
-    public static NodeIdentity Detect(string? name) =>
-        new(string.IsNullOrEmpty(name) ? Dns.GetHostName().ToLowerInvariant() : name, PrimaryAddress());
+    public static NodeIdentity Detect(string? name, string? advertiseAddress = null) =>
+        new(string.IsNullOrEmpty(name) ? Dns.GetHostName().ToLowerInvariant() : name, advertiseAddress ?? PrimaryAddress());
 
     private static string PrimaryAddress()
     {

@@ -8,7 +8,9 @@ namespace Grainetes.Host.Security;
 /// The cluster's certificates and keys under <c>HOME/pki</c>, made on first start and reused after: a CA (ten
 /// years), the API server's serving certificate signed by it with this host's names and addresses (remade when
 /// they change or it nears expiry), the admin's client certificate (<c>O=system:masters</c>) for the
-/// kubeconfig, and the RSA key that signs service account tokens. Private keys are readable by the owner only.
+/// kubeconfig, the silo's certificate for TLS between silos, and the RSA key that signs service account tokens. The CA
+/// and the keys are the cluster's (<see cref="ClusterKeys"/>, shared through the storage account); the certificates are
+/// this host's own. Private keys are readable by the owner only.
 /// </summary>
 public sealed class ClusterPki
 {
@@ -39,42 +41,61 @@ public sealed class ClusterPki
     /// <summary>The files under <paramref name="home"/>/pki as they are, without making anything (for issuing client certificates).</summary>
     public static ClusterPki Open(string home) => new(Path.Combine(home, "pki"));
 
-    /// <summary>Loads what exists under <paramref name="home"/>/pki and makes what is missing or stale.</summary>
-    public static ClusterPki LoadOrCreate(string home, IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> addresses, TimeProvider time)
+    public string SiloCertificateFile => Path.Combine(Directory, "silo.crt");
+
+    public string SiloKeyFile => Path.Combine(Directory, "silo.key");
+
+    public string SecretsKeyFile => Path.Combine(Directory, "secrets.key");
+
+    /// <summary>Loads what exists under <paramref name="home"/>/pki and makes what is missing or stale (a cluster of its own).</summary>
+    public static ClusterPki LoadOrCreate(string home, IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> addresses, TimeProvider time) =>
+        Install(home, ClusterKeys.FromHome(home, time) ?? ClusterKeys.Create(time), dnsNames, addresses, time);
+
+    /// <summary>
+    /// Writes the cluster-wide <paramref name="keys"/> under <paramref name="home"/>/pki and issues this host's own
+    /// certificates from its CA: serving (this host's names and addresses), admin, and the silo's certificate for
+    /// Orleans' TLS between silos. A CA other than the one the home had drops every certificate issued by the old one.
+    /// </summary>
+    public static ClusterPki Install(string home, ClusterKeys keys, IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> addresses, TimeProvider time)
     {
         var pki = new ClusterPki(Path.Combine(home, "pki"));
         System.IO.Directory.CreateDirectory(pki.Directory);
         var now = time.GetUtcNow();
-        if (!File.Exists(pki.CaCertificateFile) || !File.Exists(pki.CaKeyFile))
+        if (!File.Exists(pki.CaCertificateFile) || File.ReadAllText(pki.CaCertificateFile) != keys.CaCertificatePem
+            || !File.Exists(pki.CaKeyFile) || File.ReadAllText(pki.CaKeyFile) != keys.CaKeyPem)
         {
-            using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var request = new CertificateRequest("CN=grainetes-ca", caKey, HashAlgorithmName.SHA256);
-            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
-            request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-            using var ca = request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(10));
-            WritePrivate(pki.CaKeyFile, caKey.ExportPkcs8PrivateKeyPem());
-            File.WriteAllText(pki.CaCertificateFile, ca.ExportCertificatePem());
+            WritePrivate(pki.CaKeyFile, keys.CaKeyPem);
+            File.WriteAllText(pki.CaCertificateFile, keys.CaCertificatePem);
             File.Delete(pki.ServingCertificateFile);
             File.Delete(pki.AdminCertificateFile);
+            File.Delete(pki.SiloCertificateFile);
+        }
+
+        if (!File.Exists(pki.ServiceAccountKeyFile) || File.ReadAllText(pki.ServiceAccountKeyFile) != keys.ServiceAccountKeyPem)
+        {
+            WritePrivate(pki.ServiceAccountKeyFile, keys.ServiceAccountKeyPem);
+        }
+
+        if (!File.Exists(pki.SecretsKeyFile) || File.ReadAllText(pki.SecretsKeyFile).Trim() != keys.SecretsEncryptionKey)
+        {
+            WritePrivate(pki.SecretsKeyFile, keys.SecretsEncryptionKey);
         }
 
         using var caCertificate = X509Certificate2.CreateFromPemFile(pki.CaCertificateFile, pki.CaKeyFile);
         if (!IsCurrentServing(pki.ServingCertificateFile, dnsNames, addresses, now))
         {
-            pki.Issue(caCertificate, "CN=grainetes-apiserver", ServerAuth, dnsNames, addresses, pki.ServingCertificateFile, pki.ServingKeyFile, now);
+            pki.Issue(caCertificate, "CN=grainetes-apiserver", [ServerAuth], dnsNames, addresses, pki.ServingCertificateFile, pki.ServingKeyFile, now);
         }
 
-        if (!File.Exists(pki.AdminCertificateFile) || !File.Exists(pki.AdminKeyFile)
-            || X509Certificate2.CreateFromPem(File.ReadAllText(pki.AdminCertificateFile)).NotAfter < now.AddDays(30).UtcDateTime)
+        if (!IsCurrent(pki.AdminCertificateFile, pki.AdminKeyFile, now))
         {
-            pki.Issue(caCertificate, "CN=kubernetes-admin, O=system:masters", ClientAuth, [], [], pki.AdminCertificateFile, pki.AdminKeyFile, now);
+            pki.Issue(caCertificate, "CN=kubernetes-admin, O=system:masters", [ClientAuth], [], [], pki.AdminCertificateFile, pki.AdminKeyFile, now);
         }
 
-        if (!File.Exists(pki.ServiceAccountKeyFile))
+        // One certificate both ends of a silo-to-silo connection present: the dialling silo is the TLS client.
+        if (!IsCurrentServing(pki.SiloCertificateFile, dnsNames, addresses, now) || !File.Exists(pki.SiloKeyFile))
         {
-            using var rsa = RSA.Create(2048);
-            WritePrivate(pki.ServiceAccountKeyFile, rsa.ExportPkcs8PrivateKeyPem());
+            pki.Issue(caCertificate, "CN=grainetes-silo", [ServerAuth, ClientAuth], dnsNames, addresses, pki.SiloCertificateFile, pki.SiloKeyFile, now);
         }
 
         return pki;
@@ -92,14 +113,20 @@ public sealed class ClusterPki
 
         subject.AddCommonName(user);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var certificate = Sign(ca, new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256), ClientAuth, [], [], time.GetUtcNow());
+        using var certificate = Sign(ca, new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256), [ClientAuth], [], [], time.GetUtcNow());
         return (certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 
     /// <summary>The serving certificate with its key, for Kestrel.</summary>
     public X509Certificate2 LoadServingCertificate() => X509Certificate2.CreateFromPemFile(ServingCertificateFile, ServingKeyFile);
 
-    private void Issue(X509Certificate2 ca, string subject, Oid usage, IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> addresses, string certificateFile, string keyFile, DateTimeOffset now)
+    /// <summary>The silo's certificate with its key, for Orleans' TLS between silos.</summary>
+    public X509Certificate2 LoadSiloCertificate() => X509Certificate2.CreateFromPemFile(SiloCertificateFile, SiloKeyFile);
+
+    /// <summary>The cluster CA's certificate (no key), the only root a peer silo's chain may lead to.</summary>
+    public X509Certificate2 LoadCaCertificate() => X509Certificate2.CreateFromPem(File.ReadAllText(CaCertificateFile));
+
+    private void Issue(X509Certificate2 ca, string subject, Oid[] usage, IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> addresses, string certificateFile, string keyFile, DateTimeOffset now)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var certificate = Sign(ca, new CertificateRequest(subject, key, HashAlgorithmName.SHA256), usage, dnsNames, addresses, now);
@@ -107,11 +134,17 @@ public sealed class ClusterPki
         File.WriteAllText(certificateFile, certificate.ExportCertificatePem());
     }
 
-    private static X509Certificate2 Sign(X509Certificate2 ca, CertificateRequest request, Oid usage, IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> addresses, DateTimeOffset now)
+    private static X509Certificate2 Sign(X509Certificate2 ca, CertificateRequest request, Oid[] usage, IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> addresses, DateTimeOffset now)
     {
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([usage], false));
+        var usages = new OidCollection();
+        foreach (var oid in usage)
+        {
+            usages.Add(oid);
+        }
+
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(usages, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
         if (dnsNames.Count + addresses.Count > 0)
         {
@@ -133,6 +166,10 @@ public sealed class ClusterPki
         serial[0] &= 0x7f;
         return request.Create(ca, now.AddMinutes(-5), now.AddYears(1), serial);
     }
+
+    private static bool IsCurrent(string certificateFile, string keyFile, DateTimeOffset now) =>
+        File.Exists(certificateFile) && File.Exists(keyFile)
+        && X509Certificate2.CreateFromPem(File.ReadAllText(certificateFile)).NotAfter >= now.AddDays(30).UtcDateTime;
 
     private static bool IsCurrentServing(string file, IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> addresses, DateTimeOffset now)
     {

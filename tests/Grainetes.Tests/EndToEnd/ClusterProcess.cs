@@ -15,6 +15,15 @@ internal sealed class ClusterProcess : IAsyncDisposable
     private static readonly string[] QuietTelemetry = ["--otel-console", "false"];
 
     private ClusterProcess(string home, int apiPort, string storage, bool secure, string[] extraArguments, IReadOnlyDictionary<string, string>? environment = null)
+        : this("up", home, apiPort, secure, new[]
+        {
+            "--storage", storage, "--silo-port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--gateway-port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }.Concat(extraArguments).ToArray(), environment)
+    {
+    }
+
+    private ClusterProcess(string verb, string home, int apiPort, bool secure, string[] extraArguments, IReadOnlyDictionary<string, string>? environment)
     {
         Home = home;
         ApiPort = apiPort;
@@ -27,9 +36,7 @@ internal sealed class ClusterProcess : IAsyncDisposable
         };
         foreach (var arg in new[]
         {
-            RepositoryPaths.HostDll, "up", "--home", home, "--api-port", apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--storage", storage, "--silo-port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--gateway-port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            RepositoryPaths.HostDll, verb, "--home", home, "--api-port", apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }.Concat(secure ? [] : ["--insecure-http"]).Concat(extraArguments).Concat(extraArguments.Contains("--otel-console") ? [] : QuietTelemetry))
         {
             info.ArgumentList.Add(arg);
@@ -93,6 +100,30 @@ internal sealed class ClusterProcess : IAsyncDisposable
         cluster.process.BeginErrorReadLine();
         await cluster.ready.Task.WaitAsync(TimeSpan.FromSeconds(90));
         return cluster;
+    }
+
+    /// <summary>
+    /// One host of a several-host cluster as users run it (HTTPS, authentication): <c>up</c> or <c>join</c> with every
+    /// other flag (storage, ports, secret) given, and extra environment (Orleans' membership timings).
+    /// </summary>
+    public static async Task<ClusterProcess> StartMemberAsync(string verb, string home, int apiPort, string[] arguments, IReadOnlyDictionary<string, string> environment)
+    {
+        var cluster = new ClusterProcess(verb, home, apiPort, secure: true, arguments, environment);
+        cluster.process.Start();
+        cluster.process.BeginOutputReadLine();
+        cluster.process.BeginErrorReadLine();
+        await cluster.ready.Task.WaitAsync(TimeSpan.FromSeconds(120));
+        return cluster;
+    }
+
+    /// <summary>Kills the host outright (SIGKILL), as a crash: nothing of it runs its shutdown.</summary>
+    public async Task KillAsync()
+    {
+        if (!process.HasExited)
+        {
+            _ = Kill(process.Id, 9);
+            await process.WaitForExitAsync();
+        }
     }
 
     /// <summary>Stops the host as Ctrl-C would (SIGINT), and waits for it to exit.</summary>

@@ -55,7 +55,7 @@ public sealed class TracedClusterFixture : IAsyncLifetime
         };
         Directory.CreateDirectory(settings.Home);
         ApiAddress = new Uri($"http://127.0.0.1:{settings.ApiPort}");
-        app = ClusterHost.Build(settings, azurite.ConnectionString, new TelemetryExporters(Tracing: t => t.AddInMemoryExporter(Spans)));
+        app = await ClusterHost.BuildAsync(settings, azurite.ConnectionString, new TelemetryExporters(Tracing: t => t.AddInMemoryExporter(Spans)));
         await app.StartAsync();
         await new KubeconfigWriter().WriteAsync(Path.Combine(settings.Home, "kubeconfig"), ApiAddress);
 
