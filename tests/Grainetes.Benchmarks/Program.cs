@@ -92,6 +92,7 @@ try
             }
 
             return await BackupBenchmark.RunAsync(objects);
+        }
 
         case "failover":
         {
