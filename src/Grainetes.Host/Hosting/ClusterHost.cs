@@ -105,6 +105,7 @@ public static class ClusterHost
         builder.Services.Configure<ApiServerOptions>(builder.Configuration.GetSection(ApiServerOptions.SectionName));
         builder.Services.Configure<Grainetes.NodeAgent.Metrics.MetricsOptions>(builder.Configuration.GetSection(Grainetes.NodeAgent.Metrics.MetricsOptions.SectionName));
         builder.Services.Configure<Grainetes.Grains.Controllers.HorizontalPodAutoscalerControllerOptions>(builder.Configuration.GetSection("HorizontalPodAutoscaler"));
+        builder.Services.Configure<Grainetes.NodeAgent.Proxy.ProxyOptions>(builder.Configuration.GetSection(Grainetes.NodeAgent.Proxy.ProxyOptions.SectionName));
         builder.Services.AddGrainetesApiServer(o => o.AdvertisedAddress = $"127.0.0.1:{settings.ApiPort}");
         builder.Services.Configure<ApiSecurityOptions>(builder.Configuration.GetSection(ApiSecurityOptions.SectionName));
         builder.Services.Configure<ApiSecurityOptions>(o =>
