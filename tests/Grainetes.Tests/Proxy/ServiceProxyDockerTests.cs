@@ -39,18 +39,14 @@ public sealed class ServiceProxyDockerTests(DockerClusterFixture docker) : IClas
         var names = WebPodNames(pods);
 
         // ClusterIP from another pod: round-robin reaches every replica.
-        var seen = await Poll.UntilAsync(
-            async () =>
-            {
-                var r = await Kubectl.RunAsync(
-                    $"exec client -n {ns} -- sh -c \"for i in 1 2 3 4 5 6; do wget -qO- -T 5 http://{clusterIP}:80/; done\"",
-                    timeout: TimeSpan.FromSeconds(90));
-                return r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
-            },
-            s => names.All(s.Contains),
+        var last = await Poll.UntilAsync(
+            () => Kubectl.RunAsync(
+                $"exec client -n {ns} -- sh -c 'for i in 1 2 3 4 5 6; do wget -qO- http://{clusterIP}:80/; done'",
+                timeout: TimeSpan.FromSeconds(90)),
+            r => names.All(Lines(r.Stdout).Contains),
             Patience,
             "every replica answering through the cluster IP");
-        Assert.Subset(names, seen);
+        Assert.Subset(names, Lines(last.Stdout));
 
         // NodePort on 127.0.0.1 from the test.
         var viaNodePort = await AnswersAsync(nodePort, 9);
@@ -96,23 +92,9 @@ public sealed class ServiceProxyDockerTests(DockerClusterFixture docker) : IClas
         var nodePort = RandomNodePort();
         await CreateNodePortServiceAsync(ns, "nobody", nodePort, affinity: false, selector: "nothing-matches");
 
-        // The listener is there (connect succeeds) but a connection gets a reset, not silence.
+        // Once the listener is up, a connection gets a reset, not silence.
         var error = await Poll.UntilAsync(
-            async () =>
-            {
-                using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                try
-                {
-                    await client.ConnectAsync(IPAddress.Loopback, nodePort);
-                    using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                    await client.ReceiveAsync(new byte[16].AsMemory(), SocketFlags.None, bound.Token);
-                    return SocketError.Success;
-                }
-                catch (SocketException e)
-                {
-                    return e.SocketErrorCode;
-                }
-            },
+            () => TcpFrontendTests.ResetOrHangAsync(new IPEndPoint(IPAddress.Loopback, nodePort)),
             e => e == SocketError.ConnectionReset,
             Patience,
             "a reset from the node port");
@@ -210,6 +192,9 @@ public sealed class ServiceProxyDockerTests(DockerClusterFixture docker) : IClas
 
         return answers;
     }
+
+    private static HashSet<string> Lines(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
 
     private static bool InPodRange(string? ip) =>
         IPAddress.TryParse(ip, out var a) && a.GetAddressBytes() is [10, 244, < 128, _];
