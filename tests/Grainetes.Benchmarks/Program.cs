@@ -9,7 +9,8 @@ using Grainetes.Benchmarks.Workloads;
 // Grainetes.Benchmarks scheduler [--config NODESxPODS]...    end to end through the API (default 100x2000 and 1000x2000; --quick 100x400)
 // Grainetes.Benchmarks podstartup [--runtime process|docker]... [--quick]   create -> Ready (default both runtimes)
 // Grainetes.Benchmarks workloads [--runtime process|docker]... [--quick]    Deployment scaling, healing, rolling update (default both runtimes)
-const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
+// Grainetes.Benchmarks proxy [--quick]                       service proxy: NodePort and ClusterIP against a pod directly, ready-to-traffic (Docker)
+const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads|proxy] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "api";
 var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
 try
@@ -65,6 +66,9 @@ try
             var (quick, runtimes) = RuntimeArguments(rest);
             return await WorkloadBenchmark.RunAsync(runtimes, quick ? WorkloadSettings.Quick : WorkloadSettings.Full);
         }
+
+        case "proxy":
+            return await Grainetes.Benchmarks.Proxy.ProxyBenchmark.RunAsync(rest.Contains("--quick"));
 
         default:
             throw new ArgumentException($"unknown command '{command}'; " + Usage);

@@ -47,7 +47,11 @@ public sealed partial class TcpFrontend : IDisposable
             throw;
         }
 
-        _ = AcceptLoopAsync();
+        // Several accepts outstanding: one loop would serialize connection set-up under concurrent clients.
+        for (var i = 0; i < Math.Max(2, Environment.ProcessorCount); i++)
+        {
+            _ = AcceptLoopAsync();
+        }
     }
 
     public IPEndPoint Address { get; }

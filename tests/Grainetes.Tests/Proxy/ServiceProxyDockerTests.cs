@@ -101,6 +101,24 @@ public sealed class ServiceProxyDockerTests(DockerClusterFixture docker) : IClas
         Assert.Equal(SocketError.ConnectionReset, error);
     }
 
+    [SkippableFact]
+    public async Task TheProxyServesAgainAfterTheSiloRestarts()
+    {
+        Skip.IfNot(docker.Available, docker.Unavailable);
+        var ns = await NewNamespaceAsync();
+        var nodePort = RandomNodePort();
+        await DeployWebAsync(ns, replicas: 2);
+        await CreateNodePortServiceAsync(ns, "web-np", nodePort, affinity: false);
+        var names = WebPodNames(await PodsAsync(ns));
+        await Poll.UntilAsync(() => AnswersAsync(nodePort, 4), a => a.ToHashSet().SetEquals(names), Patience, "both replicas before the restart");
+
+        await docker.Cluster.RestartAsync();
+
+        // The pods' containers were adopted, not replaced: the same replicas answer through a re-listed, re-bound proxy.
+        var after = await Poll.UntilAsync(() => AnswersAsync(nodePort, 4), a => a.ToHashSet().SetEquals(names), Patience, "both replicas after the restart");
+        Assert.Equal(names, after.ToHashSet());
+    }
+
     private async Task<string> NewNamespaceAsync()
     {
         var ns = "px-" + Guid.NewGuid().ToString("N")[..10];
