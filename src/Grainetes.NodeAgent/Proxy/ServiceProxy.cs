@@ -49,18 +49,19 @@ public sealed partial class ServiceProxy(
 
         stopping = stoppingToken;
         var node = nodeAgent.Value.NodeName;
-        using var relay = new ProxyRelay(new IPEndPoint(IPAddress.Any, options.Value.RelayPort), target => localBackends.Contains(target), stoppingToken);
+        using var relay = StartRelay(stoppingToken);
         var poll = options.Value.PollInterval;
         var services = new CollectionMirror(grains, "services", poll, Wake, time, logger);
         var slices = new CollectionMirror(grains, "endpointslices.discovery.k8s.io", poll, Wake, time, logger);
         var nodes = new CollectionMirror(grains, "nodes", poll, Wake, time, logger);
         var followers = new[] { services.RunAsync(stoppingToken), slices.RunAsync(stoppingToken), nodes.RunAsync(stoppingToken) };
-        var setup = SetUpAsync(node, relay.Port, stoppingToken);
-        LogStarted(node, relay.Port);
+        var setup = SetUpAsync(node, relay?.Port, stoppingToken);
+        LogStarted(node, relay?.Port ?? 0);
         try
         {
             using var resync = new PeriodicTimer(options.Value.ResyncInterval, time);
             var tick = resync.WaitForNextTickAsync(stoppingToken).AsTask();
+            var ticks = 0;
             var woken = wake.Reader.WaitToReadAsync(stoppingToken).AsTask();
             while (!stoppingToken.IsCancellationRequested)
             {
@@ -69,8 +70,14 @@ public sealed partial class ServiceProxy(
                 if (which == tick)
                 {
                     tick = resync.WaitForNextTickAsync(stoppingToken).AsTask();
+
+                    // The route is checked again when a listen failed (it may be what is missing) and once a minute.
+                    if (unbound.Count > 0 || ++ticks % 6 == 0)
+                    {
+                        await EnsureRouteAsync(stoppingToken);
+                    }
+
                     unbound.Clear();
-                    await EnsureRouteAsync(stoppingToken);
                 }
                 else
                 {
@@ -81,7 +88,15 @@ public sealed partial class ServiceProxy(
                 // Until services and slices are both listed, an empty copy would look like "no endpoints": wait.
                 if (services.Listed && slices.Listed)
                 {
-                    Apply(node, services.Snapshot(), slices.Snapshot(), nodes.Snapshot());
+                    try
+                    {
+                        Apply(node, services.Snapshot(), slices.Snapshot(), nodes.Snapshot());
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // A hosted service that throws stops the silo: one bad rule must not take the host down.
+                        LogApplyFailed(ex);
+                    }
                 }
             }
         }
@@ -102,9 +117,27 @@ public sealed partial class ServiceProxy(
 
     private void Wake() => wake.Writer.TryWrite(true);
 
-    private async Task SetUpAsync(string node, int relayPort, CancellationToken stoppingToken)
+    /// <summary>The relay for other hosts' proxies; null (and endpoints here unreachable from other hosts) when its port is taken.</summary>
+    private ProxyRelay? StartRelay(CancellationToken stoppingToken)
+    {
+        try
+        {
+            return new ProxyRelay(new IPEndPoint(IPAddress.Any, options.Value.RelayPort), target => localBackends.Contains(target), stoppingToken);
+        }
+        catch (SocketException ex)
+        {
+            LogRelayFailed(options.Value.RelayPort, ex.Message);
+            return null;
+        }
+    }
+
+    private async Task SetUpAsync(string node, int? relayPort, CancellationToken stoppingToken)
     {
         await EnsureRouteAsync(stoppingToken);
+        if (relayPort is null)
+        {
+            return;
+        }
 
         // The relay port changes with each start: publish it on the node (which may not be registered yet).
         while (!stoppingToken.IsCancellationRequested)
@@ -113,7 +146,7 @@ public sealed partial class ServiceProxy(
             {
                 var patch = new JsonObject
                 {
-                    ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [RelayPortAnnotation] = relayPort.ToString(CultureInfo.InvariantCulture) } },
+                    ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [RelayPortAnnotation] = relayPort.Value.ToString(CultureInfo.InvariantCulture) } },
                 };
                 await grains.GetGrain<IObjectGrain>(new ObjectKey("nodes", "", node).GrainKey)
                     .Patch(patch.ToJsonString(), new WriteOptions { PatchType = "application/merge-patch+json" });
@@ -282,6 +315,12 @@ public sealed partial class ServiceProxy(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot make the service range {Cidr} local on {Device}: {Reason}; cluster IPs stay unreachable")]
     private partial void LogRouteFailed(string cidr, string device, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rebuilding the service proxy's rules failed")]
+    private partial void LogApplyFailed(Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot listen on relay port {Port}: {Reason}; other hosts cannot reach this host's endpoints")]
+    private partial void LogRelayFailed(int port, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Publishing the proxy relay port on node {Node} failed; trying again")]
     private partial void LogPublishFailed(Exception ex, string node);
