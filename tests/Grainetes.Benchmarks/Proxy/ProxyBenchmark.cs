@@ -66,7 +66,7 @@ public static class ProxyBenchmark
             }
 
             lines.Add(string.Create(CultureInfo.InvariantCulture,
-                $"| {name} | {rps:F0} | {rps / directRps:P0} | {latency.P50:F3} | {latency.P99:F3} | {latency.P50 - directP50:+0.000;-0.000} |"));
+                $"| {name} | {rps:F0} | {rps / directRps:P0} | {latency.P50:F3} | {latency.P99:F3} | {latency.P50 - directP50:+0.000;-0.000;0.000} |"));
         }
 
         Cluster.Log("ready-to-traffic");
