@@ -25,12 +25,12 @@ public sealed class ServiceProxyDockerTests(DockerClusterFixture docker) : IClas
         var clusterIP = RandomClusterIP();
         var nodePort = RandomNodePort();
         await DeployWebAsync(ns, replicas: 3);
-        (await Kubectl.RunAsync($"expose deployment web -n {ns} --port 80 --target-port 8080 --cluster-ip {clusterIP}")).EnsureSuccess();
+        await RunOkAsync($"expose deployment web -n {ns} --port 80 --target-port 8080 --cluster-ip {clusterIP}");
         await CreateNodePortServiceAsync(ns, "web-np", nodePort, affinity: false);
         await RunClientPodAsync(ns);
 
         // Every pod has its own address on the bridge, from the pods' part of it.
-        var wide = (await Kubectl.RunAsync($"get pods -n {ns} -o wide")).EnsureSuccess().Stdout;
+        var wide = (await RunOkAsync($"get pods -n {ns} -o wide")).Stdout;
         var pods = await PodsAsync(ns);
         var ips = pods.Select(p => (string?)p["status"]!["podIP"]).ToList();
         Assert.Equal(4, ips.Distinct().Count());
@@ -73,13 +73,13 @@ public sealed class ServiceProxyDockerTests(DockerClusterFixture docker) : IClas
 
         // Readiness off: the replica leaves the rotation; on again: it comes back.
         var flipped = names.First();
-        (await Kubectl.RunAsync($"exec {flipped} -n {ns} -- rm /tmp/ready")).EnsureSuccess();
+        await RunOkAsync($"exec {flipped} -n {ns} -- rm /tmp/ready");
         await Poll.UntilAsync(() => AnswersAsync(nodePort, 6), a => a.Count == 6 && !a.Contains(flipped), Patience, $"{flipped} out of the rotation");
-        (await Kubectl.RunAsync($"exec {flipped} -n {ns} -- touch /tmp/ready")).EnsureSuccess();
+        await RunOkAsync($"exec {flipped} -n {ns} -- touch /tmp/ready");
         await Poll.UntilAsync(() => AnswersAsync(nodePort, 6), a => a.Contains(flipped), Patience, $"{flipped} back in the rotation");
 
         // Scaling down: the proxy follows the endpoints to the one replica left.
-        (await Kubectl.RunAsync($"scale deployment web -n {ns} --replicas=1")).EnsureSuccess();
+        await RunOkAsync($"scale deployment web -n {ns} --replicas=1");
         var last = await Poll.UntilAsync(() => AnswersAsync(nodePort, 6), a => a.Count == 6 && a.Distinct().Count() == 1, Patience, "one replica left");
         Assert.Contains(last[0], names);
     }
@@ -122,13 +122,27 @@ public sealed class ServiceProxyDockerTests(DockerClusterFixture docker) : IClas
     private async Task<string> NewNamespaceAsync()
     {
         var ns = "px-" + Guid.NewGuid().ToString("N")[..10];
-        (await Kubectl.RunAsync($"create namespace {ns}")).EnsureSuccess();
+        await RunOkAsync($"create namespace {ns}");
         return ns;
+    }
+
+    /// <summary>kubectl that must succeed; a failure carries the tail of the host's output, to tell a dead host from a refusal.</summary>
+    private async Task<CommandResult> RunOkAsync(string arguments, string? stdin = null, TimeSpan? timeout = null)
+    {
+        var result = await Kubectl.RunAsync(arguments, stdin, timeout);
+        if (result.ExitCode != 0)
+        {
+            var output = docker.Cluster.HostOutput;
+            throw new InvalidOperationException(
+                $"kubectl {arguments}: exit {result.ExitCode}\nstderr: {result.Stderr}\nhost output (tail):\n{output[Math.Max(0, output.Length - 6000)..]}");
+        }
+
+        return result;
     }
 
     private async Task DeployWebAsync(string ns, int replicas)
     {
-        (await Kubectl.RunAsync($"apply -n {ns} -f -", $$"""
+        await RunOkAsync($"apply -n {ns} -f -", $$"""
             apiVersion: apps/v1
             kind: Deployment
             metadata: {name: web}
@@ -150,13 +164,13 @@ public sealed class ServiceProxyDockerTests(DockerClusterFixture docker) : IClas
                       exec: {command: [test, -f, /tmp/ready]}
                       periodSeconds: 1
                       failureThreshold: 1
-            """)).EnsureSuccess();
-        (await Kubectl.RunAsync($"rollout status deployment/web -n {ns} --timeout=150s", timeout: TimeSpan.FromSeconds(160))).EnsureSuccess();
+            """);
+        await RunOkAsync($"rollout status deployment/web -n {ns} --timeout=150s", timeout: TimeSpan.FromSeconds(160));
     }
 
     private async Task CreateNodePortServiceAsync(string ns, string name, int nodePort, bool affinity, string selector = "web")
     {
-        (await Kubectl.RunAsync($"apply -n {ns} -f -", $$"""
+        await RunOkAsync($"apply -n {ns} -f -", $$"""
             apiVersion: v1
             kind: Service
             metadata: {name: {{name}}}
@@ -167,18 +181,18 @@ public sealed class ServiceProxyDockerTests(DockerClusterFixture docker) : IClas
                 app: {{selector}}
               sessionAffinity: {{(affinity ? "ClientIP" : "None")}}
               ports: [{port: 80, targetPort: http, nodePort: {{nodePort}}}]
-            """)).EnsureSuccess();
+            """);
     }
 
     private async Task RunClientPodAsync(string ns)
     {
-        (await Kubectl.RunAsync($"run client -n {ns} --image grainetes/busybox:test --restart=Never --command -- sleep 3600")).EnsureSuccess();
-        (await Kubectl.RunAsync($"wait --for=condition=Ready pod/client -n {ns} --timeout=90s", timeout: TimeSpan.FromSeconds(100))).EnsureSuccess();
+        await RunOkAsync($"run client -n {ns} --image grainetes/busybox:test --restart=Never --command -- sleep 3600");
+        await RunOkAsync($"wait --for=condition=Ready pod/client -n {ns} --timeout=90s", timeout: TimeSpan.FromSeconds(100));
     }
 
     private async Task<List<JsonNode>> PodsAsync(string ns)
     {
-        var list = JsonNode.Parse((await Kubectl.RunAsync($"get pods -n {ns} -o json")).EnsureSuccess().Stdout)!;
+        var list = JsonNode.Parse((await RunOkAsync($"get pods -n {ns} -o json")).Stdout)!;
         return list["items"]!.AsArray().Select(p => p!).ToList();
     }
 
