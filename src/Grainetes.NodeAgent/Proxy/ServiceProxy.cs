@@ -27,6 +27,7 @@ public sealed partial class ServiceProxy(
     IOptions<ServiceNetworkOptions> serviceNetwork,
     IOptions<NodeAgentOptions> nodeAgent,
     TimeProvider time,
+    IHostApplicationLifetime lifetime,
     ILoggerFactory loggers) : BackgroundService
 {
     public const string RelayPortAnnotation = "grainetes.io/proxy-relay-port";
@@ -48,6 +49,15 @@ public sealed partial class ServiceProxy(
         }
 
         stopping = stoppingToken;
+
+        // Bind nothing before the host has started: the relay's free port must not take one the API server is about
+        // to listen on (a restarted host binds the same API port again).
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(stoppingToken);
+        }
+
         var node = nodeAgent.Value.NodeName;
         using var relay = StartRelay(stoppingToken);
         var poll = options.Value.PollInterval;
