@@ -22,6 +22,7 @@ public sealed partial class NodeAgentWorker(
     IGrainFactory grains,
     IContainerRuntime containerRuntime,
     PodWorkerRegistry registry,
+    HostPodNetwork podNetwork,
     GrainetesTelemetry telemetry,
     IOptions<NodeAgentOptions> options,
     IOptions<KubeletOptions> kubeletOptions,
@@ -42,6 +43,7 @@ public sealed partial class NodeAgentWorker(
         var node = options.Value.NodeName;
         var host = new GrainPodHost(grains, node, options.Value.HostIP);
         await StartAgentAsync(node, stoppingToken);
+        await PrepareNetworkAsync(node, stoppingToken);
         var pods = grains.GetGrain<IResourceCollectionGrain>("pods");
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -95,6 +97,32 @@ public sealed partial class NodeAgentWorker(
                 // Membership may not list this silo as active yet: the pinned placement needs it.
                 LogAgentStartFailed(ex, node);
                 await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Creates the pod network before any sandbox joins it, and names its subnet in the node's <c>spec.podCIDR(s)</c>.</summary>
+    private async Task PrepareNetworkAsync(string node, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var network = await podNetwork.GetAsync(stoppingToken);
+                if (network.Subnet is { } subnet)
+                {
+                    var patch = new JsonObject { ["spec"] = new JsonObject { ["podCIDR"] = subnet, ["podCIDRs"] = new JsonArray(subnet) } };
+                    await grains.GetGrain<IObjectGrain>(new ObjectKey("nodes", "", node).GrainKey)
+                        .Patch(patch.ToJsonString(), new WriteOptions { PatchType = "application/merge-patch+json" });
+                }
+
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The daemon may be starting, or the node not registered yet.
+                LogNetworkFailed(ex, node);
+                await Task.Delay(TimeSpan.FromSeconds(2), time, stoppingToken);
             }
         }
     }
@@ -230,6 +258,9 @@ public sealed partial class NodeAgentWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Following the pods of node {Node} failed; listing again")]
     private partial void LogFollowFailed(Exception ex, string node);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Preparing the pod network of node {Node} failed; trying again")]
+    private partial void LogNetworkFailed(Exception ex, string node);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Waiting to start the node agent grain of {Node}")]
     private partial void LogAgentStartFailed(Exception ex, string node);

@@ -14,7 +14,8 @@ using Grainetes.Benchmarks.Cloud;
 // Grainetes.Benchmarks soak [--quick]                        200 clients of mixed CRUD + 1,000 watches for 2 min (--quick: 50 + 200 for 30 s)
 // Grainetes.Benchmarks backup [--objects N] [--quick]          grainetes backup and restore of N ConfigMaps (default 10,000; --quick 1,000)
 // Grainetes.Benchmarks failover [--timings test|default]...  three hosts, one SIGKILLed: API, node, pods recovered (default both)
-const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads|loadbalancer|soak|backup|failover] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
+// Grainetes.Benchmarks proxy [--quick]                       service proxy: NodePort and ClusterIP against a pod directly, ready-to-traffic (Docker)
+const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads|loadbalancer|soak|backup|failover|proxy] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "api";
 var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
 try
@@ -111,6 +112,9 @@ try
 
             return await Grainetes.Benchmarks.Failover.FailoverBenchmark.RunAsync(timings.Count > 0 ? timings : [Grainetes.Benchmarks.Failover.FailoverBenchmark.Test, Grainetes.Benchmarks.Failover.FailoverBenchmark.Default]);
         }
+
+        case "proxy":
+            return await Grainetes.Benchmarks.Proxy.ProxyBenchmark.RunAsync(rest.Contains("--quick"));
 
         default:
             throw new ArgumentException($"unknown command '{command}'; " + Usage);

@@ -164,6 +164,7 @@ public static class ClusterHost
         builder.Services.Configure<Grainetes.NodeAgent.Runtime.Docker.DockerRuntimeOptions>(builder.Configuration.GetSection(Grainetes.NodeAgent.Runtime.Docker.DockerRuntimeOptions.SectionName));
         builder.Services.Configure<Grainetes.NodeAgent.Metrics.MetricsOptions>(builder.Configuration.GetSection(Grainetes.NodeAgent.Metrics.MetricsOptions.SectionName));
         builder.Services.Configure<Grainetes.Grains.Controllers.HorizontalPodAutoscalerControllerOptions>(builder.Configuration.GetSection("HorizontalPodAutoscaler"));
+        builder.Services.Configure<Grainetes.NodeAgent.Proxy.ProxyOptions>(builder.Configuration.GetSection(Grainetes.NodeAgent.Proxy.ProxyOptions.SectionName));
         builder.Services.AddGrainetesApiServer(o => o.AdvertisedAddress = new IPEndPoint(advertise, settings.ApiPort).ToString());
         builder.Services.AddSingleton(sp => new SiloPeerValidator(pki.LoadCaCertificate(), TimeProvider.System, sp.GetRequiredService<ILogger<SiloPeerValidator>>()));
         builder.Services.Configure<ApiSecurityOptions>(builder.Configuration.GetSection(ApiSecurityOptions.SectionName));

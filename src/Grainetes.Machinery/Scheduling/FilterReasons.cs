@@ -8,6 +8,7 @@ public static class FilterReasons
     public const string InsufficientCpu = "Insufficient cpu";
     public const string InsufficientMemory = "Insufficient memory";
     public const string TooManyPods = "Too many pods";
+    public const string NodePorts = "node(s) didn't have free ports for the requested pod ports";
 
     public static string UntoleratedTaint(Taint taint) => $"node(s) had untolerated taint {{{taint.Key}: {taint.Value}}}";
 }

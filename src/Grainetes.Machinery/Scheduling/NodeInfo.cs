@@ -14,6 +14,9 @@ public sealed class NodeInfo
 
     private readonly Dictionary<string, int> spreadCounts = new(StringComparer.Ordinal);
 
+    // A multiset: two pods may hold one port when they bind different addresses.
+    private readonly List<PodPort> usedPorts = [];
+
     public NodeInfo(
         string name,
         long allocatableMilliCpu,
@@ -78,6 +81,15 @@ public sealed class NodeInfo
 
     public int PodCount { get; private set; }
 
+    /// <summary>Whether the node's pods share the host's network (the process runtime), so every container port is a host port.</summary>
+    public bool HostNetwork { get; init; }
+
+    /// <summary>The host ports the node's pods hold (see <see cref="PortsOf"/>).</summary>
+    public IReadOnlyList<PodPort> UsedPorts => usedPorts;
+
+    /// <summary>The ports <paramref name="pod"/> would take on this node.</summary>
+    public IReadOnlyList<PodPort> PortsOf(PodInfo pod) => HostNetwork ? pod.ContainerPorts : pod.HostPorts;
+
     public static NodeInfo Parse(string json) => Parse(JsonNode.Parse(json)!.AsObject());
 
     public static NodeInfo Parse(JsonObject node)
@@ -137,7 +149,10 @@ public sealed class NodeInfo
             labels,
             taints,
             unschedulable,
-            ready);
+            ready)
+        {
+            HostNetwork = Str(status?["nodeInfo"]?["containerRuntimeVersion"])?.StartsWith("process://", StringComparison.Ordinal) == true,
+        };
     }
 
     /// <summary>How many pods of a spread group (see <see cref="PodInfo.SpreadKey"/>) are on the node.</summary>
@@ -151,6 +166,7 @@ public sealed class NodeInfo
         NonZeroMilliCpu += pod.NonZeroMilliCpu;
         NonZeroMemory += pod.NonZeroMemory;
         PodCount++;
+        usedPorts.AddRange(PortsOf(pod));
         if (pod.SpreadKey is { } key)
         {
             spreadCounts[key] = SpreadCount(key) + 1;
@@ -164,6 +180,10 @@ public sealed class NodeInfo
         NonZeroMilliCpu -= pod.NonZeroMilliCpu;
         NonZeroMemory -= pod.NonZeroMemory;
         PodCount--;
+        foreach (var port in PortsOf(pod))
+        {
+            usedPorts.Remove(port);
+        }
         if (pod.SpreadKey is { } key && spreadCounts.TryGetValue(key, out var count))
         {
             if (count <= 1)
@@ -184,6 +204,7 @@ public sealed class NodeInfo
         && AllocatablePods == other.AllocatablePods
         && Unschedulable == other.Unschedulable
         && Ready == other.Ready
+        && HostNetwork == other.HostNetwork
         && AllTaints.SequenceEqual(other.AllTaints)
         && Labels.Count == other.Labels.Count
         && Labels.All(l => other.Labels.TryGetValue(l.Key, out var v) && v == l.Value);

@@ -60,6 +60,15 @@ public sealed class PodInfo
     /// </summary>
     public string? SpreadKey { get; init; }
 
+    /// <summary>The <c>hostPort</c>s of the pod's containers (every container port when it runs on the host's network).</summary>
+    public IReadOnlyList<PodPort> HostPorts { get; init; } = [];
+
+    /// <summary>
+    /// Every container port: on a node whose pods share the host's network (the process runtime) these bind on the
+    /// host, so they conflict like host ports.
+    /// </summary>
+    public IReadOnlyList<PodPort> ContainerPorts { get; init; } = [];
+
     public string Key => Namespace + "/" + Name;
 
     /// <summary>Whether the default scheduler is responsible for this pod.</summary>
@@ -102,6 +111,8 @@ public sealed class PodInfo
             OwnerUid = owner,
             Labels = labels,
             SpreadKey = owner ?? (labels.Count > 0 ? LabelSpreadKey(ns, labels) : null),
+            HostPorts = ReadPorts(spec, hostPortsOnly: spec?["hostNetwork"] is not JsonValue h || h.GetValueKind() != System.Text.Json.JsonValueKind.True),
+            ContainerPorts = ReadPorts(spec, hostPortsOnly: false),
         };
     }
 
@@ -160,6 +171,29 @@ public sealed class PodInfo
         var cpu = ResourceQuantity.ToMilli(requests?["cpu"]) ?? ResourceQuantity.ToMilli(limits?["cpu"]) ?? 0;
         var memory = ResourceQuantity.ToUnits(requests?["memory"]) ?? ResourceQuantity.ToUnits(limits?["memory"]) ?? 0;
         return new Amounts(cpu, memory, cpu == 0 ? DefaultMilliCpuRequest : cpu, memory == 0 ? DefaultMemoryRequest : memory);
+    }
+
+    private static PodPort[] ReadPorts(JsonObject? spec, bool hostPortsOnly)
+    {
+        var ports = new List<PodPort>();
+        foreach (var list in new[] { spec?["containers"] as JsonArray, spec?["initContainers"] as JsonArray })
+        {
+            foreach (var container in list ?? [])
+            {
+                foreach (var port in container?["ports"] as JsonArray ?? [])
+                {
+                    var hostPort = ResourceQuantity.ToUnits(port?["hostPort"]) ?? 0;
+                    var number = hostPortsOnly ? hostPort : (hostPort > 0 ? hostPort : ResourceQuantity.ToUnits(port?["containerPort"]) ?? 0);
+                    if (number > 0)
+                    {
+                        var hostIP = NodeInfo.Str(port?["hostIP"]);
+                        ports.Add(new PodPort(NodeInfo.Str(port?["protocol"]) ?? "TCP", string.IsNullOrEmpty(hostIP) ? PodPort.AnyAddress : hostIP, (int)number));
+                    }
+                }
+            }
+        }
+
+        return ports.ToArray();
     }
 
     private static string? ReadOwner(JsonArray? owners)

@@ -11,7 +11,7 @@ public static class SchedulingFilters
     /// <summary>Runs every filter; false with the reasons added to <paramref name="reasons"/> when the node is out.</summary>
     public static bool Run(PodInfo pod, NodeInfo node, List<string> reasons)
     {
-        var reason = NodeUnschedulable(pod, node) ?? TaintToleration(pod, node) ?? NodeAffinity(pod, node);
+        var reason = NodeUnschedulable(pod, node) ?? TaintToleration(pod, node) ?? NodeAffinity(pod, node) ?? NodePorts(pod, node);
         if (reason is not null)
         {
             reasons.Add(reason);
@@ -62,6 +62,30 @@ public static class SchedulingFilters
             }
 
             return FilterReasons.NodeAffinity;
+        }
+
+        return null;
+    }
+
+    /// <summary>Kubernetes' NodePorts: a port the pod would take on the node's network is not held by a pod already there.</summary>
+    public static string? NodePorts(PodInfo pod, NodeInfo node)
+    {
+        var wanted = node.PortsOf(pod);
+        if (wanted.Count == 0)
+        {
+            return null;
+        }
+
+        var used = node.UsedPorts;
+        for (var i = 0; i < wanted.Count; i++)
+        {
+            for (var j = 0; j < used.Count; j++)
+            {
+                if (wanted[i].ConflictsWith(used[j]))
+                {
+                    return FilterReasons.NodePorts;
+                }
+            }
         }
 
         return null;

@@ -20,9 +20,12 @@ public static class NodeAgentSiloBuilderExtensions
         builder.Services.AddPlacementDirector<NodePinnedPlacement, NodePinnedPlacementDirector>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<PodWorkerRegistry>();
+        builder.Services.TryAddSingleton<Runtime.HostPodNetwork>();
         builder.Services.AddGrainetesInstruments();
         builder.Services.AddOptions<KubeletOptions>();
         builder.Services.AddHostedService<NodeAgentWorker>();
+        builder.Services.AddOptions<Proxy.ProxyOptions>();
+        builder.Services.AddHostedService<Proxy.ServiceProxy>();
         builder.Services.TryAddSingleton<Abstractions.Streaming.INodeStreaming, Streaming.NodeStreamingService>();
         builder.Services.AddOptions<Grainetes.NodeAgent.Metrics.MetricsOptions>();
         builder.Services.AddHostedService<Grainetes.NodeAgent.Metrics.ResourceUsageSampler>();

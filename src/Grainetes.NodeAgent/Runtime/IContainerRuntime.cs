@@ -14,6 +14,12 @@ public interface IContainerRuntime
     Task<string> VersionAsync(CancellationToken cancellationToken);
 
     /// <summary>
+    /// Creates, when missing, the network this host's pods join and says what it is. Idempotent; called at start,
+    /// before any sandbox. A runtime whose pods share the host's network keeps this default.
+    /// </summary>
+    Task<PodNetwork> PrepareNetworkAsync(CancellationToken cancellationToken) => Task.FromResult(PodNetwork.Host);
+
+    /// <summary>
     /// Creates (or finds, after a silo restart) the pod's sandbox: its network identity (IP) and the
     /// host directories of its <c>emptyDir</c> volumes. Idempotent per pod uid.
     /// </summary>

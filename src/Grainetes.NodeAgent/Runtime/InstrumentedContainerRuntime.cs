@@ -15,6 +15,10 @@ public sealed class InstrumentedContainerRuntime(IContainerRuntime inner, Graine
     public Task<string> VersionAsync(CancellationToken cancellationToken) => inner.VersionAsync(cancellationToken);
 
 
+    // Forwarded explicitly: the interface's default (host network) would hide the inner runtime's bridge.
+    public Task<PodNetwork> PrepareNetworkAsync(CancellationToken cancellationToken) =>
+        MeasureAsync("prepare_network", traced: false, () => inner.PrepareNetworkAsync(cancellationToken));
+
     public Task<PodSandbox> EnsureSandboxAsync(PodSandboxSpec spec, CancellationToken cancellationToken) =>
         MeasureAsync("ensure_sandbox", traced: true, () => inner.EnsureSandboxAsync(spec, cancellationToken));
 

@@ -8,8 +8,23 @@ public sealed class DockerRuntimeOptions
     /// <summary>The Engine API endpoint: <c>unix:///var/run/docker.sock</c> or <c>tcp://host:2375</c>.</summary>
     public string Endpoint { get; set; } = "unix:///var/run/docker.sock";
 
-    /// <summary>The Docker network pod sandboxes join (their IP there is the pod IP).</summary>
-    public string Network { get; set; } = "bridge";
+    /// <summary>
+    /// The Docker network pod sandboxes join (their IP there is the pod IP). Grainetes creates it, when missing, as a
+    /// bridge with <see cref="Subnet"/>; naming an existing network (Docker's own <c>bridge</c>) uses it as it is.
+    /// </summary>
+    public string Network { get; set; } = "grainetes0";
+
+    /// <summary>The subnet of the network Grainetes creates: the node's <c>spec.podCIDR</c>.</summary>
+    public string Subnet { get; set; } = "10.244.0.0/16";
+
+    /// <summary>
+    /// The part of <see cref="Subnet"/> pods get addresses from. It leaves out the top of the subnet, where the service
+    /// range (<c>ServiceNetwork:ServiceCidr</c>, 10.244.240.0/20) lives, so a pod never takes a cluster IP.
+    /// </summary>
+    public string IPRange { get; set; } = "10.244.0.0/17";
+
+    /// <summary>The bridge's (host's) address on the network, the pods' default gateway.</summary>
+    public string Gateway { get; set; } = "10.244.0.1";
 
     /// <summary>
     /// This node agent's identity on the daemon (label <c>io.grainetes.owner</c>): it lists, adopts and cleans up
