@@ -119,6 +119,57 @@ public sealed class ServiceProxyDockerTests(DockerClusterFixture docker) : IClas
         Assert.Equal(names, after.ToHashSet());
     }
 
+    [SkippableFact]
+    public async Task ALoadBalancerServiceReachesEveryReplicaThroughItsExternalIPAndRefusesOnceDeleted()
+    {
+        Skip.IfNot(docker.Available, docker.Unavailable);
+        var ns = await NewNamespaceAsync();
+        var nodePort = RandomNodePort();
+
+        // A random service port: other clusters on this host draw from the same loopback range, and an address and
+        // port that another one holds would not bind.
+        var port = Random.Shared.Next(20000, 30000);
+        await DeployWebAsync(ns, replicas: 3);
+        await RunOkAsync($"apply -n {ns} -f -", $$"""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web-lb}
+            spec:
+              type: LoadBalancer
+              clusterIP: {{RandomClusterIP()}}
+              selector: {app: web}
+              ports: [{port: {{port}}, targetPort: http, nodePort: {{nodePort}}}]
+            """);
+        var names = WebPodNames(await PodsAsync(ns));
+
+        // NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE, as kubectl prints it.
+        var row = await Poll.UntilAsync(
+            async () => (await Kubectl.RunAsync($"get svc web-lb -n {ns} --no-headers")).Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            columns => columns.Length > 4 && columns[3] != "<pending>",
+            Patience,
+            "an EXTERNAL-IP for web-lb");
+        Assert.Equal("LoadBalancer", row[1]);
+        Assert.True(IPAddress.TryParse(row[3], out var external) && IPNetwork.Parse("127.0.0.0/8").Contains(external), $"{row[3]} is not in 127.0.0.0/8");
+        Assert.Equal($"{port}:{nodePort}/TCP", row[4]);
+
+        // The balancer's address relays to the node port, which the proxy spreads round robin over the replicas.
+        var answers = await Poll.UntilAsync(
+            () => AnswersAsync(row[3], port, 9),
+            a => a.Count == 9 && a.ToHashSet().SetEquals(names),
+            Patience,
+            "every replica answering through the external IP");
+        Assert.All(names, n => Assert.Equal(3, answers.Count(a => a == n)));
+
+        // Deleted: the listener on the external address goes, so a connection is refused rather than relayed.
+        await RunOkAsync($"delete svc web-lb -n {ns} --timeout=90s", timeout: TimeSpan.FromSeconds(100));
+        var error = await Poll.UntilAsync(
+            () => TcpFrontendTests.ResetOrHangAsync(new IPEndPoint(external, port)),
+            e => e == SocketError.ConnectionRefused,
+            Patience,
+            "a refusal from the deleted balancer's address");
+        Assert.Equal(SocketError.ConnectionRefused, error);
+    }
+
     private async Task<string> NewNamespaceAsync()
     {
         var ns = "px-" + Guid.NewGuid().ToString("N")[..10];
@@ -200,7 +251,10 @@ public sealed class ServiceProxyDockerTests(DockerClusterFixture docker) : IClas
         pods.Where(p => (string?)p["metadata"]!["labels"]?["app"] == "web").Select(p => (string)p["metadata"]!["name"]!).ToHashSet();
 
     /// <summary><paramref name="count"/> requests through the node port on loopback; failed ones are left out.</summary>
-    private static async Task<List<string>> AnswersAsync(int nodePort, int count)
+    private static Task<List<string>> AnswersAsync(int nodePort, int count) => AnswersAsync("127.0.0.1", nodePort, count);
+
+    /// <summary><paramref name="count"/> requests to <paramref name="host"/> and <paramref name="port"/>; failed ones are left out.</summary>
+    private static async Task<List<string>> AnswersAsync(string host, int port, int count)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var answers = new List<string>();
@@ -209,7 +263,7 @@ public sealed class ServiceProxyDockerTests(DockerClusterFixture docker) : IClas
             try
             {
                 // A new connection each time: balancing is per connection.
-                using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{nodePort}/");
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{host}:{port}/");
                 request.Headers.ConnectionClose = true;
                 using var response = await http.SendAsync(request);
                 answers.Add((await response.Content.ReadAsStringAsync()).Trim());
