@@ -126,8 +126,8 @@ public sealed class ServiceProxyDockerTests(DockerClusterFixture docker) : IClas
         var ns = await NewNamespaceAsync();
         var nodePort = RandomNodePort();
 
-        // A random service port: other clusters on this host draw from the same loopback range, and an address and
-        // port that another one holds would not bind.
+        // A random service port too: the host's random loopback /24 makes a clash with another run's cluster unlikely,
+        // not impossible, and an address and port another one holds would not bind.
         var port = Random.Shared.Next(20000, 30000);
         await DeployWebAsync(ns, replicas: 3);
         await RunOkAsync($"apply -n {ns} -f -", $$"""
