@@ -121,6 +121,15 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
 
         await StopLeftoverAsync(installation, dataDir, logger, cancellationToken).ConfigureAwait(false);
 
+        // A server already answering on a fixed port would pass the readiness check below in place of ours, and the
+        // cluster would silently write into someone else's store: refuse instead.
+        if (settings.TablePort != 0 && await PortAnswersAsync(settings.Host, settings.TablePort, cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException(
+                $"port {settings.TablePort} on {settings.Host} is already in use by another program (another Azurite?); "
+                + "stop it, or set another tablePort in azurite.json");
+        }
+
         // A free port found by binding and releasing it can be taken by someone else before Azurite binds it.
         var attempts = settings.TablePort == 0 ? FreePortAttempts : 1;
         for (var attempt = 1; ; attempt++)
@@ -286,14 +295,17 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
             + $". Its output ({LogFile}):\n{_log.Tail()}");
     }
 
-    private async Task<bool> AcceptsConnectionsAsync(CancellationToken cancellationToken)
+    private Task<bool> AcceptsConnectionsAsync(CancellationToken cancellationToken) =>
+        PortAnswersAsync(Settings.Host, Port, cancellationToken);
+
+    private static async Task<bool> PortAnswersAsync(string host, int port, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(1));
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            await socket.ConnectAsync(Settings.Host, Port, timeout.Token).ConfigureAwait(false);
+            await socket.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
             return true;
         }
         catch (Exception e) when (e is SocketException

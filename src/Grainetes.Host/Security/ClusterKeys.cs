@@ -29,21 +29,25 @@ public sealed record ClusterKeys(string CaCertificatePem, string CaKeyPem, strin
 
     /// <summary>
     /// The keys a single-host cluster made before they were cluster-wide (<c>HOME/pki</c>), so that its first start
-    /// as a cluster keeps its CA, tokens and sealed Secrets valid; null when the home has no CA.
+    /// as a cluster keeps its CA, tokens and sealed Secrets valid; null when the home has neither a CA nor a Secrets key.
     /// </summary>
     public static ClusterKeys? FromHome(string home, TimeProvider time)
     {
         var pki = ClusterPki.Open(home);
-        if (!File.Exists(pki.CaCertificateFile) || !File.Exists(pki.CaKeyFile))
+        var secretsKeyFile = Path.Combine(home, "pki", "secrets.key");
+        var hasCa = File.Exists(pki.CaCertificateFile) && File.Exists(pki.CaKeyFile);
+
+        // A home with only a Secrets key (one `grainetes restore` filled) keeps it too: the restored Secrets are
+        // sealed with it.
+        if (!hasCa && !File.Exists(secretsKeyFile))
         {
             return null;
         }
 
         var fresh = Create(time);
-        var secretsKeyFile = Path.Combine(home, "pki", "secrets.key");
         return new ClusterKeys(
-            File.ReadAllText(pki.CaCertificateFile),
-            File.ReadAllText(pki.CaKeyFile),
+            hasCa ? File.ReadAllText(pki.CaCertificateFile) : fresh.CaCertificatePem,
+            hasCa ? File.ReadAllText(pki.CaKeyFile) : fresh.CaKeyPem,
             File.Exists(pki.ServiceAccountKeyFile) ? File.ReadAllText(pki.ServiceAccountKeyFile) : fresh.ServiceAccountKeyPem,
             File.Exists(secretsKeyFile) ? File.ReadAllText(secretsKeyFile).Trim() : fresh.SecretsEncryptionKey);
     }
