@@ -28,6 +28,13 @@ public sealed partial class RbacPolicySource(IGrainFactory grains, ILogger<RbacP
     /// <summary>Completes once every kind has been listed; requests wait for it so a fresh silo never denies what its policy allows.</summary>
     public Task Loaded => loaded.Task;
 
+    /// <summary>Serves a fixed policy without following storage (tests of the layers above that need no cluster).</summary>
+    internal void Serve(RbacPolicy policy)
+    {
+        current = policy;
+        loaded.TrySetResult();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var followers = Kinds.Select(kind => FollowAsync(kind, stoppingToken)).ToList();

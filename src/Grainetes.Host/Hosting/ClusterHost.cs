@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Grainetes.ApiServer;
 using Grainetes.ApiServer.Hosting;
 using Grainetes.Grains.Hosting;
@@ -166,6 +167,15 @@ public static class ClusterHost
         builder.Services.Configure<Grainetes.Grains.Controllers.HorizontalPodAutoscalerControllerOptions>(builder.Configuration.GetSection("HorizontalPodAutoscaler"));
         builder.Services.Configure<Grainetes.NodeAgent.Proxy.ProxyOptions>(builder.Configuration.GetSection(Grainetes.NodeAgent.Proxy.ProxyOptions.SectionName));
         builder.Services.AddGrainetesApiServer(o => o.AdvertisedAddress = new IPEndPoint(advertise, settings.ApiPort).ToString());
+        if (!settings.InsecureHttp)
+        {
+            // Issued afresh at each start and kept in memory: the relay's identity is this host's node, from the cluster CA.
+            var (certificatePem, keyPem) = pki.IssueClientCertificate(
+                Grainetes.ApiServer.Streaming.NodeRelayCredentials.NodeUser(identity.Name), [Grainetes.Machinery.Security.BootstrapPolicy.NodesGroup], TimeProvider.System);
+            builder.Services.AddSingleton(new Grainetes.ApiServer.Streaming.NodeRelayCredentials(
+                pki.LoadCaCertificate(), X509Certificate2.CreateFromPem(certificatePem, keyPem)));
+        }
+
         builder.Services.AddSingleton(sp => new SiloPeerValidator(pki.LoadCaCertificate(), TimeProvider.System, sp.GetRequiredService<ILogger<SiloPeerValidator>>()));
         builder.Services.Configure<ApiSecurityOptions>(builder.Configuration.GetSection(ApiSecurityOptions.SectionName));
         builder.Services.Configure<ApiSecurityOptions>(o =>

@@ -10,6 +10,12 @@ namespace Grainetes.Machinery.Security;
 /// </summary>
 public static class BootstrapPolicy
 {
+    /// <summary>The group of every host's node certificate (<c>system:node:&lt;name&gt;</c>), as Kubernetes groups its kubelets.</summary>
+    public const string NodesGroup = "system:nodes";
+
+    /// <summary>Lets the hosts' node certificates impersonate, which relaying a stream to another node needs.</summary>
+    public const string NodeStreamRelayRole = "system:grainetes:node-stream-relay";
+
     private static readonly string[] Read = ["get", "list", "watch"];
     private static readonly string[] Write = ["create", "delete", "deletecollection", "patch", "update"];
 
@@ -28,6 +34,10 @@ public static class BootstrapPolicy
         ClusterRole("system:basic-user", null,
             PolicyRule.ForResources(["create"], ["authorization.k8s.io"], ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]),
             PolicyRule.ForResources(["create"], ["authentication.k8s.io"], ["selfsubjectreviews"])),
+        // A host relaying a pod's streams to another node's API endpoint speaks for the original caller, as
+        // kube-apiserver's own client does; the far side then authorizes that caller, not the relay.
+        ClusterRole(NodeStreamRelayRole, null,
+            PolicyRule.ForResources(["impersonate"], [""], ["users", "groups", "serviceaccounts"])),
     ];
 
     public static IReadOnlyList<JsonObject> ClusterRoleBindings() =>
@@ -36,6 +46,7 @@ public static class BootstrapPolicy
         ClusterRoleBinding("system:discovery", "system:discovery", UserInfo.AllAuthenticated),
         ClusterRoleBinding("system:basic-user", "system:basic-user", UserInfo.AllAuthenticated),
         ClusterRoleBinding("system:public-info-viewer", "system:public-info-viewer", UserInfo.AllAuthenticated, UserInfo.AllUnauthenticated),
+        ClusterRoleBinding(NodeStreamRelayRole, NodeStreamRelayRole, NodesGroup),
     ];
 
     private static PolicyRule[] ViewRules() =>
