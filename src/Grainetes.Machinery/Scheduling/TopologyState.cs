@@ -233,14 +233,12 @@ public sealed class TopologyState
         return null;
     }
 
+    /// <summary>Kubernetes' order: the pod's affinity, its anti-affinity, then the existing pods' anti-affinity.</summary>
     private string? AffinityFilter(NodeInfo node)
     {
-        foreach (var (key, value) in forbiddenDomains)
+        if (!SatisfiesAffinity(node))
         {
-            if (node.Labels.TryGetValue(key, out var actual) && actual == value)
-            {
-                return FilterReasons.ExistingPodsAntiAffinity;
-            }
+            return FilterReasons.PodAffinity;
         }
 
         for (var j = 0; j < antiAffinityDomains.Length; j++)
@@ -251,7 +249,15 @@ public sealed class TopologyState
             }
         }
 
-        return SatisfiesAffinity(node) ? null : FilterReasons.PodAffinity;
+        foreach (var (key, value) in forbiddenDomains)
+        {
+            if (node.Labels.TryGetValue(key, out var actual) && actual == value)
+            {
+                return FilterReasons.ExistingPodsAntiAffinity;
+            }
+        }
+
+        return null;
     }
 
     private bool SatisfiesAffinity(NodeInfo node)
