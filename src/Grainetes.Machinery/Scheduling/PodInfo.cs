@@ -303,7 +303,8 @@ public sealed class PodInfo
                 key,
                 NodeInfo.Str(c?["whenUnsatisfiable"]) != "ScheduleAnyway",
                 Selector(c?["labelSelector"]),
-                minDomains));
+                minDomains,
+                NodeInfo.Str(c?["nodeTaintsPolicy"]) == "Honor"));
         }
 
         return result.ToArray();

@@ -139,8 +139,14 @@ public sealed class TopologyState
             }
         }
 
+        var untolerated = SchedulingFilters.TaintToleration(pod, node) is not null;
         for (var i = 0; i < constraints.Count; i++)
         {
+            if (untolerated && constraints[i].HonorTaints)
+            {
+                continue;
+            }
+
             var value = node.Labels[constraints[i].TopologyKey];
             var matching = 0;
             foreach (var other in node.Pods)

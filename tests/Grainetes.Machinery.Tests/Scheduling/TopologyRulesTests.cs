@@ -110,6 +110,18 @@ public sealed class TopologyRulesTests
     }
 
     [Fact]
+    public void AnUnreachableNodeStaysAnEmptyDomainUnlessTaintsAreHonored()
+    {
+        var a = HostNode("a");
+        var gone = Node("gone", labels: new JsonObject { [Hostname] = "gone" }, taints: Taints("node.kubernetes.io/unreachable", "", "NoSchedule"));
+        a.AddPod(Web("w1"));
+        var ignored = TopologyState.For(Web("p", Spread(Hostname, 1, "DoNotSchedule")), [a, gone])!;
+        Assert.Equal(FilterReasons.PodTopologySpread, ignored.Filter(a));
+        var honored = TopologyState.For(Web("p", Spread(Hostname, 1, "DoNotSchedule", honorTaints: true)), [a, gone])!;
+        Assert.Null(honored.Filter(a));
+    }
+
+    [Fact]
     public void ScheduleAnywayScoresButNeverFilters()
     {
         var a = HostNode("a");
@@ -261,7 +273,7 @@ public sealed class TopologyRulesTests
     private static PodInfo Web(string name, Action<JsonObject>? spec = null, string cpu = "100m", string? owner = null) =>
         Pod(name, cpu: cpu, labels: new JsonObject { ["app"] = "web" }, ownerUid: owner, spec: spec);
 
-    private static Action<JsonObject> Spread(string key, int maxSkew, string when, int? minDomains = null) => spec =>
+    private static Action<JsonObject> Spread(string key, int maxSkew, string when, int? minDomains = null, bool honorTaints = false) => spec =>
     {
         var constraint = new JsonObject
         {
@@ -273,6 +285,11 @@ public sealed class TopologyRulesTests
         if (minDomains is { } m)
         {
             constraint["minDomains"] = m;
+        }
+
+        if (honorTaints)
+        {
+            constraint["nodeTaintsPolicy"] = "Honor";
         }
 
         spec["topologySpreadConstraints"] = new JsonArray(constraint);
