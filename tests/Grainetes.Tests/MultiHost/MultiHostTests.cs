@@ -121,19 +121,14 @@ public sealed class MultiHostTests(MultiHostClusterFixture cluster) : IClassFixt
                 metadata: {labels: {app: spread}}
                 spec:
                   terminationGracePeriodSeconds: 1
-                  topologySpreadConstraints:
-                  - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, nodeTaintsPolicy: Honor, labelSelector: {matchLabels: {app: spread}}}
                   containers: [{name: main, image: grainetes/busybox:test, command: [sleep, "3601"]}]
 
             """);
         (await admin.RunAsync("apply -f -", stdin: manifests.ToString())).EnsureSuccess();
         var before = await Poll.UntilAsync(() => PodsAsync(admin), p => p.Count(x => x.Ready) == 6, Deadline, "6 Ready pods");
 
-        // The hostname spread constraint puts two on each host; with Honor the dead host (tainted unreachable) is no
-        // domain, so its replacements may go 3/3 on the living ones. The survivor whose kubeconfig the checks use is
-        // the other joined host.
-        Assert.Equal(MultiHostClusterFixture.HostCount, before.Select(p => p.Node).Distinct().Count());
-        Assert.All(before.GroupBy(p => p.Node), g => Assert.Equal(6 / MultiHostClusterFixture.HostCount, g.Count()));
+        // The victim is the joined host with the most pods (the scheduler spreads, but need not spread evenly); the
+        // survivor whose kubeconfig the checks use is the other joined host.
         var victim = Enumerable.Range(1, MultiHostClusterFixture.HostCount - 1).MaxBy(h => before.Count(p => p.Node == MultiHostClusterFixture.NodeName(h)));
         var victimNode = MultiHostClusterFixture.NodeName(victim);
         Assert.Contains(before, p => p.Node == victimNode);
