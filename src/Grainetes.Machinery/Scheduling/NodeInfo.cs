@@ -14,6 +14,8 @@ public sealed class NodeInfo
 
     private readonly Dictionary<string, int> spreadCounts = new(StringComparer.Ordinal);
 
+    private readonly List<PodInfo> pods = [];
+
     // A multiset: two pods may hold one port when they bind different addresses.
     private readonly List<PodPort> usedPorts = [];
 
@@ -80,6 +82,12 @@ public sealed class NodeInfo
     public long NonZeroMemory { get; private set; }
 
     public int PodCount { get; private set; }
+
+    /// <summary>The pods bound or assumed here, for the topology rules that count pods by label.</summary>
+    public IReadOnlyList<PodInfo> Pods => pods;
+
+    /// <summary>How many of <see cref="Pods"/> carry required pod anti-affinity, which every other pod must respect.</summary>
+    public int RequiredAntiAffinityPodCount { get; private set; }
 
     /// <summary>Whether the node's pods share the host's network (the process runtime), so every container port is a host port.</summary>
     public bool HostNetwork { get; init; }
@@ -166,6 +174,12 @@ public sealed class NodeInfo
         NonZeroMilliCpu += pod.NonZeroMilliCpu;
         NonZeroMemory += pod.NonZeroMemory;
         PodCount++;
+        pods.Add(pod);
+        if (pod.RequiredPodAntiAffinity.Count > 0)
+        {
+            RequiredAntiAffinityPodCount++;
+        }
+
         usedPorts.AddRange(PortsOf(pod));
         if (pod.SpreadKey is { } key)
         {
@@ -180,10 +194,22 @@ public sealed class NodeInfo
         NonZeroMilliCpu -= pod.NonZeroMilliCpu;
         NonZeroMemory -= pod.NonZeroMemory;
         PodCount--;
+        var index = pods.FindIndex(p => p.Key == pod.Key);
+        if (index >= 0)
+        {
+            pods.RemoveAt(index);
+        }
+
+        if (pod.RequiredPodAntiAffinity.Count > 0)
+        {
+            RequiredAntiAffinityPodCount--;
+        }
+
         foreach (var port in PortsOf(pod))
         {
             usedPorts.Remove(port);
         }
+
         if (pod.SpreadKey is { } key && spreadCounts.TryGetValue(key, out var count))
         {
             if (count <= 1)

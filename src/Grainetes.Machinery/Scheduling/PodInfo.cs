@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Grainetes.Machinery.Selectors;
 
 namespace Grainetes.Machinery.Scheduling;
 
@@ -69,6 +70,23 @@ public sealed class PodInfo
     /// </summary>
     public IReadOnlyList<PodPort> ContainerPorts { get; init; } = [];
 
+    public IReadOnlyList<TopologySpreadConstraint> TopologySpreadConstraints { get; init; } = [];
+
+    /// <summary><c>podAffinity.requiredDuringSchedulingIgnoredDuringExecution</c>: every term must find a pod in the node's domain.</summary>
+    public IReadOnlyList<PodAffinityTerm> RequiredPodAffinity { get; init; } = [];
+
+    public IReadOnlyList<PodAffinityTerm> PreferredPodAffinity { get; init; } = [];
+
+    /// <summary><c>podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution</c>: no term may find a pod in the node's domain.</summary>
+    public IReadOnlyList<PodAffinityTerm> RequiredPodAntiAffinity { get; init; } = [];
+
+    public IReadOnlyList<PodAffinityTerm> PreferredPodAntiAffinity { get; init; } = [];
+
+    /// <summary>Whether placing the pod depends on where other pods are (spread constraints or pod (anti-)affinity).</summary>
+    public bool HasTopologyRules =>
+        TopologySpreadConstraints.Count > 0 || RequiredPodAffinity.Count > 0 || PreferredPodAffinity.Count > 0
+        || RequiredPodAntiAffinity.Count > 0 || PreferredPodAntiAffinity.Count > 0;
+
     public string Key => Namespace + "/" + Name;
 
     /// <summary>Whether the default scheduler is responsible for this pod.</summary>
@@ -91,6 +109,7 @@ public sealed class PodInfo
         var (cpu, memory, nonZeroCpu, nonZeroMemory) = ReadRequests(spec);
         var owner = ReadOwner(meta?["ownerReferences"] as JsonArray);
         var phase = NodeInfo.Str(pod["status"]?["phase"]);
+        var affinity = spec?["affinity"];
         return new PodInfo
         {
             Namespace = ns,
@@ -113,6 +132,11 @@ public sealed class PodInfo
             SpreadKey = owner ?? (labels.Count > 0 ? LabelSpreadKey(ns, labels) : null),
             HostPorts = ReadPorts(spec, hostPortsOnly: spec?["hostNetwork"] is not JsonValue h || h.GetValueKind() != System.Text.Json.JsonValueKind.True),
             ContainerPorts = ReadPorts(spec, hostPortsOnly: false),
+            TopologySpreadConstraints = ReadSpreadConstraints(spec?["topologySpreadConstraints"] as JsonArray),
+            RequiredPodAffinity = ReadAffinityTerms(affinity?["podAffinity"]?["requiredDuringSchedulingIgnoredDuringExecution"] as JsonArray, ns, weighted: false),
+            PreferredPodAffinity = ReadAffinityTerms(affinity?["podAffinity"]?["preferredDuringSchedulingIgnoredDuringExecution"] as JsonArray, ns, weighted: true),
+            RequiredPodAntiAffinity = ReadAffinityTerms(affinity?["podAntiAffinity"]?["requiredDuringSchedulingIgnoredDuringExecution"] as JsonArray, ns, weighted: false),
+            PreferredPodAntiAffinity = ReadAffinityTerms(affinity?["podAntiAffinity"]?["preferredDuringSchedulingIgnoredDuringExecution"] as JsonArray, ns, weighted: true),
         };
     }
 
@@ -254,6 +278,82 @@ public sealed class PodInfo
                 NodeInfo.Str(t?["operator"]) ?? "Equal",
                 NodeInfo.Str(t?["value"]) ?? "",
                 NodeInfo.Str(t?["effect"]) ?? "")).ToArray();
+
+    private static TopologySpreadConstraint[] ReadSpreadConstraints(JsonArray? constraints)
+    {
+        if (constraints is null)
+        {
+            return [];
+        }
+
+        var result = new List<TopologySpreadConstraint>();
+        foreach (var c in constraints)
+        {
+            var key = NodeInfo.Str(c?["topologyKey"]);
+            if (string.IsNullOrEmpty(key))
+            {
+                continue;
+            }
+
+            // Validation keeps maxSkew at 1 or more; a stored object that slipped past still must not block everything.
+            var maxSkew = (int)Math.Max(1, ResourceQuantity.ToUnits(c?["maxSkew"]) ?? 1);
+            var minDomains = (int)Math.Max(1, ResourceQuantity.ToUnits(c?["minDomains"]) ?? 1);
+            result.Add(new TopologySpreadConstraint(
+                maxSkew,
+                key,
+                NodeInfo.Str(c?["whenUnsatisfiable"]) != "ScheduleAnyway",
+                Selector(c?["labelSelector"]),
+                minDomains,
+                NodeInfo.Str(c?["nodeTaintsPolicy"]) == "Honor"));
+        }
+
+        return result.ToArray();
+    }
+
+    private static PodAffinityTerm[] ReadAffinityTerms(JsonArray? terms, string ns, bool weighted)
+    {
+        if (terms is null)
+        {
+            return [];
+        }
+
+        var result = new List<PodAffinityTerm>();
+        foreach (var entry in terms)
+        {
+            var term = weighted ? entry?["podAffinityTerm"] : entry;
+            var key = NodeInfo.Str(term?["topologyKey"]);
+            if (string.IsNullOrEmpty(key))
+            {
+                continue;
+            }
+
+            var namespaces = (term?["namespaces"] as JsonArray)?.Select(n => NodeInfo.Str(n) ?? "").Where(n => n.Length > 0).ToArray() ?? [];
+
+            // An empty namespaceSelector means every namespace; any other one is not supported and reads as absent.
+            var allNamespaces = term?["namespaceSelector"] is JsonObject nsSelector && nsSelector.Count == 0;
+            result.Add(new PodAffinityTerm(
+                Selector(term?["labelSelector"]),
+                namespaces.Length > 0 ? namespaces : [ns],
+                allNamespaces,
+                key,
+                weighted ? (int)(ResourceQuantity.ToUnits(entry?["weight"]) ?? 1) : 0));
+        }
+
+        return result.ToArray();
+    }
+
+    private static LabelSelector Selector(JsonNode? selector)
+    {
+        try
+        {
+            return LabelSelector.FromJson(selector);
+        }
+        catch (Errors.ApiException)
+        {
+            // Validation rejects bad selectors at create; one that slipped past selects nothing rather than failing the scheduler.
+            return LabelSelector.Nothing;
+        }
+    }
 
     private static NodeSelectorTerm[]? ReadRequiredAffinity(JsonNode? required)
     {

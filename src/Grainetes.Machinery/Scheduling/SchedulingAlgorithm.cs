@@ -16,6 +16,7 @@ public sealed class SchedulingAlgorithm
     private int[] feasible = new int[64];
     private int[] leastAllocated = new int[64];
     private int[] spreadCounts = new int[64];
+    private long[] affinityScores = new long[64];
 
     public ScheduleResult Schedule(PodInfo pod, IReadOnlyList<NodeInfo> nodes)
     {
@@ -25,16 +26,29 @@ public sealed class SchedulingAlgorithm
             feasible = new int[size];
             leastAllocated = new int[size];
             spreadCounts = new int[size];
+            affinityScores = new long[size];
         }
 
         var count = 0;
         var maxSpread = 0;
+        var minAffinity = long.MaxValue;
+        var maxAffinity = long.MinValue;
+        var topology = TopologyState.For(pod, nodes);
         Dictionary<string, int>? failures = null;
         for (var i = 0; i < nodes.Count; i++)
         {
             var node = nodes[i];
             reasons.Clear();
-            if (!SchedulingFilters.Run(pod, node, reasons))
+            var fits = SchedulingFilters.Run(pod, node, reasons);
+
+            // PodTopologySpread and InterPodAffinity come after the per-node plugins, as in Kubernetes' order.
+            if (fits && topology?.Filter(node) is { } topologyReason)
+            {
+                reasons.Add(topologyReason);
+                fits = false;
+            }
+
+            if (!fits)
             {
                 failures ??= new Dictionary<string, int>(StringComparer.Ordinal);
                 foreach (var reason in reasons)
@@ -47,8 +61,12 @@ public sealed class SchedulingAlgorithm
 
             feasible[count] = i;
             leastAllocated[count] = SchedulingScores.LeastAllocated(pod, node);
-            var spread = node.SpreadCount(pod.SpreadKey);
+            var spread = topology is { HasSoftSpread: true } ? topology.SoftSpreadCount(node) : node.SpreadCount(pod.SpreadKey);
             spreadCounts[count] = spread;
+            var affinity = topology is { HasPreferredAffinity: true } ? topology.PreferredAffinityScore(node) : 0;
+            affinityScores[count] = affinity;
+            minAffinity = Math.Min(minAffinity, affinity);
+            maxAffinity = Math.Max(maxAffinity, affinity);
             maxSpread = Math.Max(maxSpread, spread);
             count++;
         }
@@ -66,7 +84,8 @@ public sealed class SchedulingAlgorithm
         for (var j = 0; j < count; j++)
         {
             long score = (long)leastAllocated[j] * SchedulingScores.LeastAllocatedWeight
-                + (long)SchedulingScores.Spread(spreadCounts[j], maxSpread) * SchedulingScores.SpreadWeight;
+                + (long)SchedulingScores.Spread(spreadCounts[j], maxSpread) * SchedulingScores.SpreadWeight
+                + (long)SchedulingScores.InterPodAffinity(affinityScores[j], minAffinity, maxAffinity) * SchedulingScores.InterPodAffinityWeight;
             if (score < bestScore)
             {
                 continue;

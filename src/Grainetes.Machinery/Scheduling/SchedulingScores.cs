@@ -10,6 +10,9 @@ public static class SchedulingScores
 
     public const int SpreadWeight = 2;
 
+    /// <summary>Kubernetes' default weight for InterPodAffinity.</summary>
+    public const int InterPodAffinityWeight = 2;
+
     /// <summary>
     /// NodeResourcesFit's LeastAllocated strategy: the share of cpu and of memory left free once the pod is
     /// placed, averaged. Request-less pods count at the scoring defaults so they still spread.
@@ -26,7 +29,14 @@ public static class SchedulingScores
     /// group scores 100, the one with the most scores 0 relative to it.
     /// </summary>
     public static int Spread(int countOnNode, int maxCountOnFeasibleNodes) =>
-        maxCountOnFeasibleNodes <= 0 ? MaxScore : (int)((long)(maxCountOnFeasibleNodes - countOnNode) * MaxScore / maxCountOnFeasibleNodes);
+        countOnNode < 0 ? 0 : maxCountOnFeasibleNodes <= 0 ? MaxScore : (int)((long)(maxCountOnFeasibleNodes - countOnNode) * MaxScore / maxCountOnFeasibleNodes);
+
+    /// <summary>
+    /// InterPodAffinity: the preferred (anti-)affinity weight sums scaled between the lowest and the highest on the
+    /// feasible nodes; all equal scores 0, as in Kubernetes.
+    /// </summary>
+    public static int InterPodAffinity(long raw, long min, long max) =>
+        max <= min ? 0 : (int)((raw - min) * MaxScore / (max - min));
 
     private static long Free(long capacity, long requested) =>
         capacity <= 0 || requested > capacity ? 0 : (capacity - requested) * MaxScore / capacity;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Grainetes.Abstractions.Controllers;
 using Grainetes.Abstractions.Store;
@@ -137,6 +138,58 @@ public sealed class SchedulerGrainTests(SchedulerClusterFixture fixture) : IClas
         await Pod(ns, "p0").Delete(new DeleteOptions { GracePeriodSeconds = 0 });
         var rescheduled = await WaitForPodsAsync(ns, ps => NodeName(ps.Single(p => Name(p) == "extra")) is not null);
         Assert.Equal(50, rescheduled.Count);
+    }
+
+    [Fact]
+    public async Task HostnameSpreadConstraintPlacesSixReplicasTwoPerNodeAndAntiAffinityLeavesTheFourthPending()
+    {
+        var test = NewTestId();
+
+        // "a" is eight times larger, so resources alone would stack the pods there; each pod's own "i" label gives it
+        // its own default spreading group, so only the constraint can even them out.
+        await CreateNodesAsync(test, ("a", "32", null), ("b", "4", null), ("c", "4", null));
+        await WakeAsync();
+        var ns = "topology-" + test;
+        var selector = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "web" } };
+        var spread = new JsonObject
+        {
+            ["topologySpreadConstraints"] = new JsonArray(new JsonObject
+            {
+                ["maxSkew"] = 1,
+                ["topologyKey"] = "kubernetes.io/hostname",
+                ["whenUnsatisfiable"] = "DoNotSchedule",
+                ["labelSelector"] = selector.DeepClone(),
+            }),
+        };
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
+            CreatePodAsync(ns, "web-" + i, test, "1", labels: new() { ["app"] = "web", ["i"] = i.ToString(CultureInfo.InvariantCulture) }, extraSpec: spread)));
+        var pods = await WaitForPodsAsync(ns, ps => ps.Count == 6 && ps.All(p => NodeName(p) is not null));
+        var perNode = pods.GroupBy(p => NodeName(p)!).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(3, perNode.Count);
+        Assert.All(perNode.Values, count => Assert.Equal(2, count));
+
+        var antiNs = "anti-" + test;
+        var anti = new JsonObject
+        {
+            ["affinity"] = new JsonObject
+            {
+                ["podAntiAffinity"] = new JsonObject
+                {
+                    ["requiredDuringSchedulingIgnoredDuringExecution"] = new JsonArray(new JsonObject
+                    {
+                        ["topologyKey"] = "kubernetes.io/hostname",
+                        ["labelSelector"] = selector.DeepClone(),
+                    }),
+                },
+            },
+        };
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
+            CreatePodAsync(antiNs, "solo-" + i, test, "100m", labels: new() { ["app"] = "web" }, extraSpec: anti)));
+        var solos = await WaitForPodsAsync(antiNs, ps => ps.Count == 4 && ps.Count(p => NodeName(p) is not null) == 3
+            && ps.Any(p => Condition(p)?["status"]?.GetValue<string>() == "False"));
+        Assert.Equal(3, solos.Select(NodeName).OfType<string>().Distinct().Count());
+        var pending = Condition(solos.Single(p => NodeName(p) is null))!;
+        Assert.Contains("3 node(s) didn't match pod anti-affinity rules", (string?)pending["message"], StringComparison.Ordinal);
     }
 
     private static string NewTestId() => "t" + Guid.NewGuid().ToString("N")[..8];
