@@ -78,7 +78,12 @@ public sealed partial class NodeLifecycleControllerGrain(
         var lease = await GrainFactory.GetGrain<IObjectGrain>(new ObjectKey("leases.coordination.k8s.io", "kube-node-lease", name).GrainKey).Get();
         var renewTime = (string?)(lease is null ? null : JsonNode.Parse(lease)?["spec"]?["renewTime"]);
         var observation = Observe(name, renewTime, now);
-        var silent = now - observation.ObservedAt > options.Value.NodeMonitorGracePeriod;
+        // Alive when this controller saw the lease change within the grace period (immune to the kubelet's clock
+        // skew), or when the renewTime itself is that recent: a controller that just moved silos, or a lease grain
+        // reactivated from its coarsely persisted row, has not seen a change yet although the node renews.
+        var renewedAt = ParseTime(renewTime);
+        var silent = now - observation.ObservedAt > options.Value.NodeMonitorGracePeriod
+                     && (renewedAt is null || now - renewedAt.Value > options.Value.NodeMonitorGracePeriod);
         var taints = node["spec"]?["taints"] as JsonArray ?? new JsonArray();
         var noExecute = taints.OfType<JsonObject>().FirstOrDefault(t => (string?)t["key"] == UnreachableTaint && (string?)t["effect"] == "NoExecute");
         var grain = GrainFactory.GetGrain<IObjectGrain>(new ObjectKey("nodes", "", name).GrainKey);
