@@ -11,7 +11,7 @@ using Grainetes.Benchmarks.Cloud;
 // Grainetes.Benchmarks podstartup [--runtime process|docker]... [--quick]   create -> Ready (default both runtimes)
 // Grainetes.Benchmarks workloads [--runtime process|docker]... [--quick]    Deployment scaling, healing, rolling update (default both runtimes)
 // Grainetes.Benchmarks loadbalancer [--quick]               LoadBalancer create -> EXTERNAL-IP, delete -> gone, forwarding vs direct
-// Grainetes.Benchmarks soak [--quick]                        200 clients of mixed CRUD + 1,000 watches for 2 min (--quick: 50 + 200 for 30 s)
+// Grainetes.Benchmarks soak [--quick] [--minutes N]          200 clients of mixed CRUD + 1,000 watches for 2 min (--quick: 50 + 200 for 30 s)
 // Grainetes.Benchmarks backup [--objects N] [--quick]          grainetes backup and restore of N ConfigMaps (default 10,000; --quick 1,000)
 // Grainetes.Benchmarks failover [--timings test|default]...  three hosts, one SIGKILLed: API, node, pods recovered (default both)
 // Grainetes.Benchmarks proxy [--quick]                       service proxy: NodePort and ClusterIP against a pod directly, ready-to-traffic (Docker)
@@ -81,7 +81,12 @@ try
             });
 
         case "soak":
-            return await SoakBenchmark.RunAsync(RuntimeArguments(rest).Quick);
+        {
+            var at = Array.IndexOf(rest, "--minutes");
+            double? minutes = at >= 0 && at + 1 < rest.Length ? double.Parse(rest[at + 1], CultureInfo.InvariantCulture) : null;
+            return await SoakBenchmark.RunAsync(RuntimeArguments(at >= 0 ? [.. rest[..at], .. rest[(at + 2)..]] : rest).Quick, minutes);
+        }
+
 
         case "backup":
         {

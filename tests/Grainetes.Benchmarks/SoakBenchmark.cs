@@ -6,13 +6,19 @@ namespace Grainetes.Benchmarks;
 /// <summary>
 /// Issue 8's full soak against a fresh host (process runtime): 200 clients of mixed CRUD and 1,000 watches for two
 /// minutes (<c>--quick</c>: the suite's bounded size). The host's watch cap is raised above the watch count through
-/// configuration; the in-flight cap stays at its default and the clients wait out its 429s.
+/// configuration; the in-flight cap stays at its default and the clients wait out its 429s. <c>--minutes N</c> runs
+/// it for N minutes instead.
 /// </summary>
 public static class SoakBenchmark
 {
-    public static async Task<int> RunAsync(bool quick)
+    public static async Task<int> RunAsync(bool quick, double? minutes = null)
     {
         var settings = quick ? SoakSettings.Bounded : SoakSettings.Full;
+        if (minutes is { } length)
+        {
+            // A longer soak separates a leak from the GC and the watch window settling.
+            settings = settings with { Duration = TimeSpan.FromMinutes(length) };
+        }
 
         // The host reads ApiServer:* from its environment (one user, the insecure admin, holds every watch).
         Environment.SetEnvironmentVariable("ApiServer__MaxWatchesPerUser", (settings.Watches * 2).ToString(CultureInfo.InvariantCulture));

@@ -14,6 +14,9 @@ public sealed class StoreOptions
     /// <summary>Events a kind keeps in memory for watches; older ones are read from the durable log.</summary>
     public int MemoryEvents { get; set; } = 20_000;
 
+    /// <summary>Bytes of object JSON a kind keeps in memory for watches, whichever of the two bounds comes first.</summary>
+    public long MemoryEventBytes { get; set; } = 32L * 1024 * 1024;
+
     /// <summary>Events a kind keeps in the durable log; a watch from an older version gets 410 Gone.</summary>
     public int RetainedEvents { get; set; } = 200_000;
 

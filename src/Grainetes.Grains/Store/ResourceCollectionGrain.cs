@@ -42,6 +42,7 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
     private long nextVersion;
     private long visibleVersion;
     private long memoryFloor;
+    private long memoryChars;
     private long pendingIndexFrom;
     private long durableReservedUpTo;
     private Task? extending;
@@ -90,8 +91,9 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
             }
         }
 
-        // Every version up to the old reservation is logged or will never be: start after it.
-        visibleVersion = Math.Max(last, metadata.ReservedUpTo);
+        // Every version up to the old reservation is logged or will never be: start after it. A new kind starts at 1,
+        // not 0: clients read a list's resourceVersion "0" as "any version" and would watch from the whole state.
+        visibleVersion = Math.Max(Math.Max(last, metadata.ReservedUpTo), 1);
         memoryFloor = visibleVersion;
         nextVersion = visibleVersion + 1;
         pendingIndexFrom = metadata.IndexedUpTo;
@@ -241,8 +243,9 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
             return batch;
         }
 
-        var signal = newEvents.Task;
-        await Task.WhenAny(signal, Task.Delay(maxWait));
+        // WaitAsync drops its timer as soon as the signal fires; a Task.Delay raced against it would live on for the
+        // whole wait, and a thousand busy watches would keep tens of thousands of timers queued.
+        await newEvents.Task.WaitAsync(maxWait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         return await Collect(afterResourceVersion, @namespace);
     }
 
@@ -502,6 +505,7 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
         if (!replayOnly)
         {
             memory.Add(change);
+            memoryChars += change.Json.Length;
         }
     }
 
@@ -555,9 +559,25 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
 
     private void TrimMemory()
     {
-        if (memory.Count > options.MemoryEvents)
+        // Bounded by count and by size: a kind of large objects (1 MiB ConfigMaps) must not hold gigabytes for
+        // watches that a read of the durable log serves as well. Trim to 90 % of either bound so trimming is rare.
+        var maxChars = options.MemoryEventBytes / sizeof(char);
+        if (memory.Count <= options.MemoryEvents && memoryChars <= maxChars)
         {
-            var drop = memory.Count - (options.MemoryEvents * 9 / 10);
+            return;
+        }
+
+        var keepCount = options.MemoryEvents * 9 / 10;
+        var keepChars = maxChars * 9 / 10;
+        var drop = 0;
+        while (drop < memory.Count - 1 && (memory.Count - drop > keepCount || memoryChars > keepChars))
+        {
+            memoryChars -= memory[drop].Json.Length;
+            drop++;
+        }
+
+        if (drop > 0)
+        {
             memoryFloor = memory[drop - 1].ResourceVersion;
             memory.RemoveRange(0, drop);
         }

@@ -244,7 +244,7 @@ public sealed class SoakLoad : IDisposable
 
                     if (rv <= watch.LastVersion)
                     {
-                        errors.Enqueue($"watch {watch.Id} on {watch.Namespace}: {type} at {rv} came after {watch.LastVersion}");
+                        errors.Enqueue($"watch {watch.Id} on {watch.Namespace} (from {watch.StartVersion}): {type} of {(string?)e["object"]!["metadata"]!["name"]} at {rv} came after {watch.LastVersion}");
                     }
 
                     watch.Record((string)e["object"]!["metadata"]!["name"]!, new SoakEvent(type, rv));

@@ -55,6 +55,9 @@ public sealed record SoakReport(
         if (Memory.Count > 0)
         {
             text.AppendLine(c, $"host RSS: start {Memory[0].RssMiB:F0} MiB, peak {Memory.Max(m => m.RssMiB):F0} MiB, end {Memory[^1].RssMiB:F0} MiB, slope over the second half {RssSlopeMiBPerMinute?.ToString("F1", c) ?? "n/a"} MiB/min");
+            text.AppendLine("host RSS by minute (mean / max MiB): " + string.Join(", ", Memory
+                .GroupBy(m => (int)(m.Seconds / 60))
+                .Select(g => string.Create(c, $"{g.Key}: {g.Average(m => m.RssMiB):F0}/{g.Max(m => m.RssMiB):F0}"))));
         }
 
         text.AppendLine(c, $"missed watch events {MissedEvents.Count}, lost acknowledged writes {LostWrites.Count}, errors {Errors.Count}");

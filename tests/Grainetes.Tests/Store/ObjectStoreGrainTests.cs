@@ -99,6 +99,50 @@ public sealed class ObjectStoreGrainTests(StoreClusterFixture fixture) : IClassF
         Assert.False(recent.Gone);
     }
 
+    [Fact]
+    public async Task LargeObjectsLeaveTheWatchWindowInMemoryButWatchesStillGetEveryEventFromTheLog()
+    {
+        var ns = "m" + Guid.NewGuid().ToString("N")[..8];
+        var start = await ConfigMaps.CurrentResourceVersion();
+        var big = new string('x', 8 * 1024);
+        var sent = new List<string>();
+        for (var i = 0; i < 30; i++)
+        {
+            // 30 × 8 KiB is several times the fixture's memory bound, so the first events are only in the log.
+            sent.Add(await ConfigMap(ns, "big" + i).Create(Cm("big" + i, big + i), WriteOptions.Default));
+        }
+
+        var seen = new List<ChangeEvent>();
+        var after = start;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (seen.Count < sent.Count && DateTime.UtcNow < deadline)
+        {
+            var batch = await ConfigMaps.Poll(after, ns, TimeSpan.Zero);
+            Assert.False(batch.Gone);
+            seen.AddRange(batch.Events);
+            after = Math.Max(after, batch.LatestResourceVersion);
+        }
+
+        Assert.Equal(sent.Select(Rv), seen.Select(e => e.ResourceVersion));
+        Assert.Equal(sent.Select(s => JsonNode.Parse(s)!["data"]!["v"]!.GetValue<string>()), seen.Select(e => JsonNode.Parse(e.Json)!["data"]!["v"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task ANewKindNeverListsAtVersionZeroAndAWatchFromItsListVersionGetsTheFirstObject()
+    {
+        // Clients read resourceVersion "0" as "any version": a list of a kind nobody has written yet must not answer it.
+        var accounts = fixture.Grains.GetGrain<IResourceCollectionGrain>("serviceaccounts");
+        var list = await accounts.List(new ListRequest { Namespace = "nobody" });
+        Assert.Empty(list.Items);
+        Assert.True(list.ResourceVersion > 0);
+
+        var ns = "z" + Guid.NewGuid().ToString("N")[..8];
+        var sa = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ServiceAccount", ["metadata"] = new JsonObject { ["name"] = "first" } }.ToJsonString();
+        var created = await fixture.Grains.GetGrain<IObjectGrain>(new ObjectKey("serviceaccounts", ns, "first").GrainKey).Create(sa, WriteOptions.Default);
+        var batch = await accounts.Poll(list.ResourceVersion, ns, TimeSpan.FromSeconds(5));
+        Assert.Equal(Rv(created), Assert.Single(batch.Events).ResourceVersion);
+    }
+
     private async Task<WatchBatch> Poll(long after)
     {
         // Compaction runs after the index flush that follows the writes; poll until it has.

@@ -9,6 +9,9 @@ public sealed class StoreClusterFixture : IAsyncLifetime
 {
     public const int RetainedEvents = 50;
 
+    /// <summary>Small enough that a few large objects push older events out of memory to the durable log.</summary>
+    public const long MemoryEventBytes = 64 * 1024;
+
     private AzuriteTestCluster? host;
 
     public TestCluster Cluster => host!.Cluster;
@@ -32,6 +35,7 @@ public sealed class StoreClusterFixture : IAsyncLifetime
             {
                 o.ConnectionString = siloBuilder.Configuration[AzuriteTestCluster.ConnectionStringKey]!;
                 o.RetainedEvents = RetainedEvents;
+                o.MemoryEventBytes = MemoryEventBytes;
             });
     }
 }
