@@ -396,6 +396,7 @@ public sealed class ResourceHandler(
                 "application/json-patch+json" => Grainetes.Machinery.Patching.JsonPatch.Apply(live, patch as JsonArray ?? throw ApiException.BadRequest("a JSON patch must be an array of operations")),
                 _ => Grainetes.Machinery.Patching.ServerSideApply.Apply(live, RequireObject(patch), type.ModelType, options.FieldManager ?? "unknown"),
             };
+            Grainetes.Machinery.Patching.PatchedIdentity.Require(patched, request.Name!, request.Namespace);
             try
             {
                 var saved = await grain.Update(VersionConversion.ToStorage(type, patched).ToJsonString(), options with { PatchType = null });

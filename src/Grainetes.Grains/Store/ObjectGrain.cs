@@ -140,9 +140,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
         JsonNode? patchNode;
         try
         {
-            patchNode = patchType.StartsWith("application/apply-patch", StringComparison.Ordinal)
-                ? JsonNode.Parse(patch)
-                : JsonNode.Parse(patch);
+            patchNode = JsonNode.Parse(patch);
         }
         catch (System.Text.Json.JsonException ex)
         {
@@ -178,6 +176,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
             _ => throw ApiException.UnsupportedMediaType(patchType),
         };
 
+        PatchedIdentity.Require(patched, key.Name, key.Namespace);
         if (options.Subresource == "scale")
         {
             patched = ScaleSubresource.FromScale(live, patched);

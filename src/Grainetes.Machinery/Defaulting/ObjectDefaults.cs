@@ -135,8 +135,9 @@ public static class ObjectDefaults
             spec["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["batch.kubernetes.io/controller-uid"] = uid } };
         }
 
-        // batch/v1 defaults a job's labels to its template's.
-        if ((meta["labels"] as JsonObject)?.Count is null or 0 && template["metadata"]?["labels"] is JsonObject { Count: > 0 } templateLabels)
+        // batch/v1 defaults a job's missing or empty labels to its template's; labels of the wrong type are left for
+        // validation to refuse rather than silently replaced.
+        if (meta["labels"] is null or JsonObject { Count: 0 } && template["metadata"]?["labels"] is JsonObject { Count: > 0 } templateLabels)
         {
             meta["labels"] = templateLabels.DeepClone();
         }

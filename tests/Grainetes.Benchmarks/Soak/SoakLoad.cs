@@ -26,6 +26,7 @@ public sealed class SoakLoad : IDisposable
     private readonly ConcurrentDictionary<string, ConcurrentQueue<double>> latencies = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> errors = new();
     private long throttled;
+    private long unavailable;
     private long reconnects;
     private long delivered;
 
@@ -89,6 +90,7 @@ public sealed class SoakLoad : IDisposable
             settings,
             latencies.ToDictionary(p => p.Key, p => (IReadOnlyList<double>)p.Value.ToList(), StringComparer.Ordinal),
             Interlocked.Read(ref throttled),
+            Interlocked.Read(ref unavailable),
             Interlocked.Read(ref reconnects),
             Interlocked.Read(ref delivered),
             missed,
@@ -141,6 +143,7 @@ public sealed class SoakLoad : IDisposable
             }
 
             var roll = random.Next(100);
+            var write = !obj.Exists || roll >= 45;
             var value = $"v{seq++}";
             try
             {
@@ -175,6 +178,13 @@ public sealed class SoakLoad : IDisposable
                     obj.Acknowledged.Add(new SoakEvent("DELETED", (string?)answer["kind"] == "Status" ? 0 : Version(answer)));
                     obj.Exists = false;
                 }
+            }
+            catch (SoakRequestException e) when (e.Status == HttpStatusCode.ServiceUnavailable && write)
+            {
+                // The documented answer when storage is too slow to log a write in time: the write may or may not
+                // land, so the object's outcome is unknown and it leaves the checks (as a client would re-read it).
+                Interlocked.Increment(ref unavailable);
+                obj.Uncertain = true;
             }
             catch (SoakRequestException e)
             {
@@ -345,7 +355,7 @@ public sealed class SoakLoad : IDisposable
 
             if (response.StatusCode != expected && !(method == HttpMethod.Delete && response.StatusCode == HttpStatusCode.Accepted))
             {
-                throw new SoakRequestException($"{method} {path}: {(int)response.StatusCode} {text[..Math.Min(text.Length, 300)]}");
+                throw new SoakRequestException($"{method} {path}: {(int)response.StatusCode} {text[..Math.Min(text.Length, 300)]}", response.StatusCode);
             }
 
             return text;

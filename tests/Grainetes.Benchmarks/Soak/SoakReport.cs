@@ -8,6 +8,7 @@ public sealed record SoakReport(
     SoakSettings Settings,
     IReadOnlyDictionary<string, IReadOnlyList<double>> LatenciesMs,
     long Throttled,
+    long Unavailable,
     long WatchReconnects,
     long EventsDelivered,
     IReadOnlyList<string> MissedEvents,
@@ -43,7 +44,7 @@ public sealed record SoakReport(
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
         text.AppendLine(c, $"soak: {Settings.Clients} clients, {Settings.Watches} watches, {Settings.Namespaces} namespaces, {Settings.Duration.TotalSeconds:F0} s");
-        text.AppendLine(c, $"operations {Operations} ({Operations / Settings.Duration.TotalSeconds:F0}/s), 429s respected {Throttled}, watch events delivered {EventsDelivered}, watch reconnects {WatchReconnects}");
+        text.AppendLine(c, $"operations {Operations} ({Operations / Settings.Duration.TotalSeconds:F0}/s), 429s respected {Throttled}, writes answered 503 (storage slow, outcome unknown, object left out of the checks) {Unavailable}, watch events delivered {EventsDelivered}, watch reconnects {WatchReconnects}");
         text.AppendLine("| verb | count | p50 ms | p99 ms | max ms |");
         text.AppendLine("| --- | ---: | ---: | ---: | ---: |");
         foreach (var (verb, latencies) in LatenciesMs.OrderBy(p => p.Key, StringComparer.Ordinal))
