@@ -180,14 +180,7 @@ internal sealed class EnvironmentResolver(IPodHost host, JsonObject pod, string?
                 }
             }
 
-            if (Node(obj, "stringData") is JsonObject stringData)
-            {
-                foreach (var (key, value) in stringData)
-                {
-                    yield return (key, value?.GetValue<string>() ?? "");
-                }
-            }
-
+            // No stringData: the API server folds it into data on every write and never stores it.
             yield break;
         }
 
