@@ -1,9 +1,6 @@
-using Grainetes.Abstractions.Hosting;
 using Grainetes.Grains.Hosting;
-using Grainetes.Host.Azurite;
-using Microsoft.Extensions.Configuration;
+using Grainetes.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.TestingHost;
 
 namespace Grainetes.Tests.Services;
@@ -14,76 +11,23 @@ namespace Grainetes.Tests.Services;
 /// </summary>
 public sealed class ServicesClusterFixture : IAsyncLifetime
 {
-    private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), "grainetes-services-" + Guid.NewGuid().ToString("N")[..8]);
-    private readonly string serviceId = "services-" + Guid.NewGuid().ToString("N")[..8];
-    private AzuriteProcess? azurite;
+    private AzuriteTestCluster? host;
 
-    public TestCluster Cluster { get; private set; } = null!;
+    public TestCluster Cluster => host!.Cluster;
 
     public IGrainFactory Grains => Cluster.GrainFactory;
 
-    public async Task InitializeAsync()
-    {
-        azurite = await AzuriteProcess.StartAsync(AzuriteInstallation.Locate().PackageDirectory, dataDirectory, 0, NullLogger.Instance);
-        Cluster = await StartClusterAsync();
-    }
+    public async Task InitializeAsync() => host = await AzuriteTestCluster.StartAsync<SiloConfigurator>("services");
 
     /// <summary>Stops every silo and starts a new cluster on the same storage.</summary>
-    public async Task RestartAsync()
-    {
-        await StopClusterAsync();
-        Cluster = await StartClusterAsync();
-    }
+    public Task RestartAsync() => host!.RestartAsync();
 
     public async Task DisposeAsync()
     {
-        await StopClusterAsync();
-        if (azurite is not null)
+        if (host is not null)
         {
-            await azurite.DisposeAsync();
+            await host.DisposeAsync();
         }
-
-        try
-        {
-            Directory.Delete(dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp folder left behind harms nothing.
-        }
-    }
-
-    private async Task<TestCluster> StartClusterAsync()
-    {
-        var builder = new TestClusterBuilder(1);
-        // Grain state rows are keyed by the service id: a restarted cluster must share it to see them.
-        builder.Options.ServiceId = serviceId;
-        builder.Options.ClusterId = serviceId;
-        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["GrainetesTest:ConnectionString"] = azurite!.ConnectionString,
-        }));
-        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
-        builder.AddClientBuilderConfigurator<ClientConfigurator>();
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return cluster;
-    }
-
-    private async Task StopClusterAsync()
-    {
-        if (Cluster is not null)
-        {
-            await Cluster.StopAllSilosAsync();
-            await Cluster.DisposeAsync();
-            Cluster = null!;
-        }
-    }
-
-    private sealed class ClientConfigurator : IClientBuilderConfigurator
-    {
-        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
-            clientBuilder.Services.AddGrainetesSerialization();
     }
 
     private sealed class SiloConfigurator : ISiloConfigurator
@@ -91,7 +35,7 @@ public sealed class ServicesClusterFixture : IAsyncLifetime
         public void Configure(ISiloBuilder siloBuilder)
         {
             siloBuilder
-                .AddGrainetesGrains(o => o.ConnectionString = siloBuilder.Configuration["GrainetesTest:ConnectionString"]!)
+                .AddGrainetesGrains(o => o.ConnectionString = siloBuilder.Configuration[AzuriteTestCluster.ConnectionStringKey]!)
                 .AddGrainetesControllers();
 
             // Repair runs only when a test asks (its reminder is minutes away), so no grace is needed here.
