@@ -12,40 +12,22 @@ namespace Grainetes.Tests.Cloud;
 /// registers <see cref="FakeCloudProvider"/> under <see cref="FakeCloudProvider.Name"/>; <paramref name="provider"/>
 /// picks the one in use, as <c>Cloud:Provider</c> does in a real host.
 /// </summary>
-public abstract class LoadBalancerClusterFixture(string provider) : IAsyncLifetime
+public abstract class LoadBalancerClusterFixture(string provider) : AzuriteClusterFixture<LoadBalancerClusterFixture.SiloConfigurator>("lb")
 {
-    private AzuriteTestCluster? host;
-
-    public TestCluster Cluster => host!.Cluster;
-
     /// <summary>The local provider's range (<c>Cloud:Local:AddressRange</c>), kept across restarts.</summary>
     public string AddressRange { get; } = LoopbackRanges.Next();
-
-    public IGrainFactory Grains => Cluster.GrainFactory;
 
     /// <summary>The fake provider of the (first) silo, to see what the controller asked of it.</summary>
     public FakeCloudProvider Fake =>
         (FakeCloudProvider)((InProcessSiloHandle)Cluster.Primary!).SiloHost!.Services.GetRequiredKeyedService<ICloudProvider>(FakeCloudProvider.Name);
 
-    public async Task InitializeAsync() =>
-        host = await AzuriteTestCluster.StartAsync<SiloConfigurator>("lb", configuration: new Dictionary<string, string?>
-        {
-            ["Cloud:Provider"] = provider,
-            ["Cloud:Local:AddressRange"] = AddressRange,
-        });
-
-    /// <summary>Stops every silo and starts a new cluster on the same storage.</summary>
-    public Task RestartAsync() => host!.RestartAsync();
-
-    public async Task DisposeAsync()
+    protected override IReadOnlyDictionary<string, string?> Configuration => new Dictionary<string, string?>
     {
-        if (host is not null)
-        {
-            await host.DisposeAsync();
-        }
-    }
+        ["Cloud:Provider"] = provider,
+        ["Cloud:Local:AddressRange"] = AddressRange,
+    };
 
-    private sealed class SiloConfigurator : ISiloConfigurator
+    public sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder)
         {

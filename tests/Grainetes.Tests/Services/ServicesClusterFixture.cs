@@ -9,28 +9,9 @@ namespace Grainetes.Tests.Services;
 /// A TestingHost silo with the store and the controllers on a private, real Azurite, which outlives the
 /// silo: <see cref="RestartAsync"/> replaces the whole cluster, so state must come back from storage.
 /// </summary>
-public sealed class ServicesClusterFixture : IAsyncLifetime
+public sealed class ServicesClusterFixture() : AzuriteClusterFixture<ServicesClusterFixture.SiloConfigurator>("services")
 {
-    private AzuriteTestCluster? host;
-
-    public TestCluster Cluster => host!.Cluster;
-
-    public IGrainFactory Grains => Cluster.GrainFactory;
-
-    public async Task InitializeAsync() => host = await AzuriteTestCluster.StartAsync<SiloConfigurator>("services");
-
-    /// <summary>Stops every silo and starts a new cluster on the same storage.</summary>
-    public Task RestartAsync() => host!.RestartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (host is not null)
-        {
-            await host.DisposeAsync();
-        }
-    }
-
-    private sealed class SiloConfigurator : ISiloConfigurator
+    public sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder)
         {
