@@ -180,7 +180,15 @@ internal sealed class EnvironmentResolver(IPodHost host, JsonObject pod, string?
                 }
             }
 
-            // No stringData: the API server folds it into data on every write and never stores it.
+            // The API server folds stringData into data on every write; only a Secret stored before it did still has it.
+            if (Node(obj, "stringData") is JsonObject stringData)
+            {
+                foreach (var (key, value) in stringData)
+                {
+                    yield return (key, value?.GetValue<string>() ?? "");
+                }
+            }
+
             yield break;
         }
 
