@@ -5,7 +5,8 @@ namespace Grainetes.Tests.EndToEnd;
 
 /// <summary>
 /// A Secret's <c>stringData</c> through kubectl's write paths (apply, re-apply, server-side apply, merge and JSON
-/// patches): it lands in <c>data</c> as base64, is never stored or returned itself, and a pod reads the value.
+/// patches): it lands in <c>data</c> as base64, is never stored or returned itself, and a pod reads the value. Its
+/// type, and once it is immutable its data, cannot change.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class SecretStringDataKubectlTests(ClusterFixture cluster)
@@ -67,6 +68,16 @@ public sealed class SecretStringDataKubectlTests(ClusterFixture cluster)
             TimeSpan.FromSeconds(120),
             "the pod's log line");
         Assert.Contains($"password=third-{id} both=from-string", logs.Stdout);
+
+        // Its type never changes; once immutable, neither its data nor the flag does.
+        var retyped = await kubectl.RunAsync($"patch secret creds -n {ns} --type merge -p '{{\"type\":\"kubernetes.io/basic-auth\"}}'");
+        Assert.NotEqual(0, retyped.ExitCode);
+        Assert.Contains("field is immutable", retyped.Stderr);
+        (await kubectl.RunAsync($"patch secret creds -n {ns} --type merge -p '{{\"immutable\":true}}'")).EnsureSuccess();
+        var frozen = await kubectl.RunAsync($"apply -n {ns} -f -", Manifest($"fourth-{id}"));
+        Assert.NotEqual(0, frozen.ExitCode);
+        Assert.Contains("field is immutable when `immutable` is set", frozen.Stderr);
+        Assert.Equal(B64($"third-{id}"), (string?)(await SecretAsync(ns))["data"]!["password"]);
     }
 
     private static string Manifest(string password) => $$"""
