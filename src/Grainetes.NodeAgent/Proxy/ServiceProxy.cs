@@ -20,8 +20,8 @@ namespace Grainetes.NodeAgent.Proxy;
 /// node's <see cref="ProxyRelay"/>. Cluster IPs are made local by one route for the whole service range, on the
 /// pods' bridge when there is one (so pods reach them), else on <c>lo</c>. Everything is rebuilt from a fresh list
 /// after a restart; established connections never depend on the rules that opened them. An address that cannot be
-/// bound (taken by another cluster on this host) is retried on each resync and reported once, as a Warning event on
-/// its Service, until it binds.
+/// bound is retried on each resync; one taken by another process (another cluster on this host) is also reported
+/// once, as a Warning event on its Service, until it binds.
 /// </summary>
 public sealed partial class ServiceProxy(
     IGrainFactory grains,
@@ -278,7 +278,8 @@ public sealed partial class ServiceProxy(
                 // Taken (another cluster on this host) or not local (no route yet): the next resync tries again.
                 unbound.Add(address);
                 LogBindFailed(address, ex.Message);
-                if (reported.Add(address))
+                // Reported only when taken: a cluster IP not yet local is the route's problem, logged as such at start.
+                if (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && reported.Add(address))
                 {
                     _ = ReportBindFailedAsync(node, owners[address], services, address, ex.Message);
                 }
