@@ -31,6 +31,7 @@ public static class GrainetesSiloBuilderExtensions
         // Quota admission first, as in Kubernetes' plugin order: a refused write takes no service addresses.
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IObjectAdmission, Grainetes.Grains.Quota.QuotaAdmission>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IObjectAdmission, Grainetes.Grains.Services.ServiceAdmission>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IObjectAdmission, ConfigDataAdmission>());
         builder.Services.TryAddSingleton<Grainetes.Abstractions.Health.IStorageProbe, ChangeLogStorageProbe>();
         builder.Services.AddGrainetesSerialization();
         builder.Services.AddGrainetesInstruments();

@@ -84,6 +84,7 @@ public static class ObjectDefaults
                 Obj(obj, "status")["phase"] ??= "Active";
                 break;
             case "secrets":
+                SecretStringData.Fold(obj);
                 obj["type"] ??= "Opaque";
                 break;
             case "horizontalpodautoscalers.autoscaling":

@@ -254,6 +254,37 @@ internal static class BuiltInRules
                 foreach (var message in NameValidation.IsConfigMapKey(key)) errors.Invalid($"{bag}[{key}]", key, message);
             }
         }
+
+        var data = obj["data"] as JsonObject ?? [];
+
+        // Base64 on the wire; the limit is on the decoded bytes.
+        if (data.Sum(d => (Json.String(d.Value)?.Length ?? 0) * 3L / 4) > MaxDataSizeBytes) errors.TooLong("data", MaxDataSizeBytes);
+
+        // The well-known types' required keys, as Kubernetes' ValidateSecret checks them.
+        switch (Json.String(obj["type"]))
+        {
+            case "kubernetes.io/dockercfg":
+                if (!data.ContainsKey(".dockercfg")) errors.Required("data[.dockercfg]");
+                break;
+            case "kubernetes.io/dockerconfigjson":
+                if (!data.ContainsKey(".dockerconfigjson")) errors.Required("data[.dockerconfigjson]");
+                break;
+            case "kubernetes.io/basic-auth":
+                if (!data.ContainsKey("username") && !data.ContainsKey("password"))
+                {
+                    errors.Required("data[username]");
+                    errors.Required("data[password]");
+                }
+
+                break;
+            case "kubernetes.io/ssh-auth":
+                if (string.IsNullOrEmpty(Json.String(data["ssh-privatekey"]))) errors.Required("data[ssh-privatekey]");
+                break;
+            case "kubernetes.io/tls":
+                if (!data.ContainsKey("tls.crt")) errors.Required("data[tls.crt]");
+                if (!data.ContainsKey("tls.key")) errors.Required("data[tls.key]");
+                break;
+        }
     }
 
     private static void JobSpec(JsonObject spec, string path, ValidationErrors errors, bool requireSelector)

@@ -180,6 +180,7 @@ internal sealed class EnvironmentResolver(IPodHost host, JsonObject pod, string?
                 }
             }
 
+            // The API server folds stringData into data on every write; only a Secret stored before it did still has it.
             if (Node(obj, "stringData") is JsonObject stringData)
             {
                 foreach (var (key, value) in stringData)

@@ -21,19 +21,7 @@ public sealed class ProxyRelay : IDisposable
     {
         this.allowed = allowed;
         this.stop = stop;
-        listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            listener.Bind(address);
-            listener.Listen(512);
-        }
-        catch
-        {
-            listener.Dispose();
-            throw;
-        }
-
+        listener = ListenerSocket.Open(address);
         Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
         _ = AcceptLoopAsync();
     }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Grainetes.Abstractions.Store;
+using Grainetes.Grains.Events;
 using Grainetes.Grains.Services;
 using Grainetes.NodeAgent.Runtime;
 using Microsoft.Extensions.Hosting;
@@ -18,10 +19,13 @@ namespace Grainetes.NodeAgent.Proxy;
 /// balancing new connections over the port's ready endpoints. Endpoints on other nodes are reached through their
 /// node's <see cref="ProxyRelay"/>. Cluster IPs are made local by one route for the whole service range, on the
 /// pods' bridge when there is one (so pods reach them), else on <c>lo</c>. Everything is rebuilt from a fresh list
-/// after a restart; established connections never depend on the rules that opened them.
+/// after a restart; established connections never depend on the rules that opened them. An address that cannot be
+/// bound is retried on each resync; one taken by another process (another cluster on this host) is also reported
+/// once, as a Warning event on its Service, until it binds.
 /// </summary>
 public sealed partial class ServiceProxy(
     IGrainFactory grains,
+    EventRecorder events,
     HostPodNetwork podNetwork,
     IOptions<ProxyOptions> options,
     IOptions<ServiceNetworkOptions> serviceNetwork,
@@ -32,11 +36,15 @@ public sealed partial class ServiceProxy(
 {
     public const string RelayPortAnnotation = "grainetes.io/proxy-relay-port";
 
+    /// <summary>The reason of the Warning event recorded on a service whose address or node port this host cannot bind.</summary>
+    public const string BindFailedReason = "FailedToBindPort";
+
     private readonly ILogger logger = loggers.CreateLogger<ServiceProxy>();
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Dictionary<string, ServiceBalancer> balancers = new(StringComparer.Ordinal);
     private readonly Dictionary<IPEndPoint, TcpFrontend> frontends = [];
     private readonly HashSet<IPEndPoint> unbound = [];
+    private readonly HashSet<IPEndPoint> reported = [];
     private volatile HashSet<IPEndPoint> localBackends = [];
     private volatile Dictionary<string, IPEndPoint> relays = new(StringComparer.Ordinal);
     private CancellationToken stopping;
@@ -195,6 +203,7 @@ public sealed partial class ServiceProxy(
         var wanted = new Dictionary<IPEndPoint, ServiceBalancer>();
         var local = new HashSet<IPEndPoint>();
         var liveBalancers = new HashSet<string>(StringComparer.Ordinal);
+        var owners = new Dictionary<IPEndPoint, string>();
         foreach (var rule in rules)
         {
             if (rule.Protocol != "TCP")
@@ -221,15 +230,18 @@ public sealed partial class ServiceProxy(
             if (rule.ClusterIP is { } clusterIP && IPAddress.TryParse(clusterIP, out var address))
             {
                 wanted[new IPEndPoint(address, rule.Port)] = balancer;
+                owners[new IPEndPoint(address, rule.Port)] = rule.Key;
             }
 
             if (rule.NodePort > 0)
             {
                 wanted[new IPEndPoint(IPAddress.Any, rule.NodePort)] = balancer;
+                owners[new IPEndPoint(IPAddress.Any, rule.NodePort)] = rule.Key;
             }
         }
 
         localBackends = local;
+        reported.RemoveWhere(a => !wanted.ContainsKey(a));
         foreach (var key in balancers.Keys.Where(k => !liveBalancers.Contains(k)).ToList())
         {
             balancers.Remove(key);
@@ -258,6 +270,7 @@ public sealed partial class ServiceProxy(
             try
             {
                 frontends[address] = new TcpFrontend(address, balancer, ConnectAsync, options.Value, logger, stopping);
+                reported.Remove(address);
                 LogBound(address, balancer.Backends.Count);
             }
             catch (SocketException ex)
@@ -265,7 +278,47 @@ public sealed partial class ServiceProxy(
                 // Taken (another cluster on this host) or not local (no route yet): the next resync tries again.
                 unbound.Add(address);
                 LogBindFailed(address, ex.Message);
+                // Reported only when taken: a cluster IP not yet local is the route's problem, logged as such at start.
+                if (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && reported.Add(address))
+                {
+                    _ = ReportBindFailedAsync(node, owners[address], services, address, ex.Message);
+                }
             }
+        }
+    }
+
+    /// <summary>A Warning event on the service whose port could not be bound, so <c>kubectl describe</c> shows why it is unreachable.</summary>
+    private async Task ReportBindFailedAsync(string node, string ruleKey, IReadOnlyList<JsonObject> services, IPEndPoint address, string reason)
+    {
+        // A rule key is namespace/name:port; neither a namespace nor a name holds a colon.
+        var serviceKey = ruleKey[..ruleKey.IndexOf(':', StringComparison.Ordinal)];
+        var service = services.FirstOrDefault(s => $"{(string?)s["metadata"]?["namespace"]}/{(string?)s["metadata"]?["name"]}" == serviceKey);
+        if (service?["metadata"] is not JsonObject meta)
+        {
+            return;
+        }
+
+        var involved = new JsonObject
+        {
+            ["kind"] = "Service",
+            ["apiVersion"] = "v1",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = (string?)meta["name"],
+                ["namespace"] = (string?)meta["namespace"],
+                ["uid"] = (string?)meta["uid"],
+                ["resourceVersion"] = (string?)meta["resourceVersion"],
+            },
+        };
+        var port = address.Address.Equals(IPAddress.Any) ? $"node port {address.Port}" : $"{address}";
+        try
+        {
+            await events.RecordAsync(involved, "Warning", BindFailedReason, $"Cannot listen on {port} on node {node}: {reason}; retrying", "kube-proxy", node);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Best effort: the warning in the log stands; the port itself is retried on the next resync either way.
+            LogReportFailed(ex, address);
         }
     }
 
@@ -322,6 +375,9 @@ public sealed partial class ServiceProxy(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot listen on {Address} for a service: {Reason}; trying again later")]
     private partial void LogBindFailed(IPEndPoint address, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recording the bind failure of {Address} as an event failed")]
+    private partial void LogReportFailed(Exception ex, IPEndPoint address);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot make the service range {Cidr} local on {Device}: {Reason}; cluster IPs stay unreachable")]
     private partial void LogRouteFailed(string cidr, string device, string reason);

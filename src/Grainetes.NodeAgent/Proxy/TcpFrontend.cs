@@ -33,19 +33,7 @@ public sealed partial class TcpFrontend : IDisposable
         this.options = options;
         this.logger = logger;
         this.connectionsStop = connectionsStop;
-        listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            // A restarted silo rebinds at once, even while connections of its previous life linger in TIME_WAIT.
-            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            listener.Bind(address);
-            listener.Listen(512);
-        }
-        catch
-        {
-            listener.Dispose();
-            throw;
-        }
+        listener = ListenerSocket.Open(address);
 
         // Several accepts outstanding: one loop would serialize connection set-up under concurrent clients.
         for (var i = 0; i < Math.Max(2, Environment.ProcessorCount); i++)

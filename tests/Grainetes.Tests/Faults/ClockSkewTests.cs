@@ -13,6 +13,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.TestingHost;
+using static Grainetes.Tests.Infrastructure.StoredObjects;
 using Xunit.Abstractions;
 
 namespace Grainetes.Tests.Faults;
@@ -107,21 +108,9 @@ public sealed class ClockSkewTests(ITestOutputHelper output) : IAsyncLifetime
     private async Task<string?> RenewTimeAsync(string node) =>
         (string?)(await GetAsync("leases.coordination.k8s.io", "kube-node-lease", node))?["spec"]?["renewTime"];
 
-    private async Task CreateAsync(string resource, string ns, string name, JsonObject body)
-    {
-        var type = Grainetes.Machinery.Resources.ResourceRegistry.BuiltIn.Get(resource);
-        body["apiVersion"] = type.ApiVersion;
-        body["kind"] = type.Kind;
-        body["metadata"] = ns.Length == 0 ? new JsonObject { ["name"] = name } : new JsonObject { ["name"] = name, ["namespace"] = ns };
-        await Grains.GetGrain<IObjectGrain>(new ObjectKey(resource, ns, name).GrainKey).Create(body.ToJsonString(), WriteOptions.Default);
-    }
+    private Task CreateAsync(string resource, string ns, string name, JsonObject body) => StoredObjects.CreateAsync(Grains, resource, ns, name, body);
 
-    private async Task<JsonObject?> GetAsync(string resource, string ns, string name) =>
-        await Grains.GetGrain<IObjectGrain>(new ObjectKey(resource, ns, name).GrainKey).Get() is { } json ? JsonNode.Parse(json)!.AsObject() : null;
-
-    private static List<JsonObject> Taints(JsonObject? node) => (node?["spec"]?["taints"] as JsonArray ?? []).OfType<JsonObject>().ToList();
-
-    private static string Micro(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+    private Task<JsonObject?> GetAsync(string resource, string ns, string name) => StoredObjects.GetAsync(Grains, resource, ns, name);
 
     /// <summary>Each silo is a node named after the silo; the primary's clock runs 5 s ahead, every other silo's 5 s behind.</summary>
     private sealed class SiloConfigurator : ISiloConfigurator

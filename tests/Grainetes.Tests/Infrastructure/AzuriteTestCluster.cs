@@ -8,7 +8,8 @@ namespace Grainetes.Tests.Infrastructure;
 
 /// <summary>
 /// An Orleans TestingHost cluster on its own real Azurite (fresh data directory, free port). What runs in the
-/// silos is the configurator's choice; it reads the storage account from <see cref="ConnectionStringKey"/>.
+/// silos is the configurator's choice; it reads the storage account from <see cref="ConnectionStringKey"/>. The
+/// Azurite outlives the silos: <see cref="RestartAsync"/> replaces the whole cluster, so state must come back from storage.
 /// </summary>
 public sealed class AzuriteTestCluster : IAsyncDisposable
 {
@@ -16,15 +17,17 @@ public sealed class AzuriteTestCluster : IAsyncDisposable
 
     private readonly AzuriteProcess azurite;
     private readonly string dataDirectory;
+    private readonly Func<Task<TestCluster>> deploy;
 
-    private AzuriteTestCluster(AzuriteProcess azurite, string dataDirectory, TestCluster cluster)
+    private AzuriteTestCluster(AzuriteProcess azurite, string dataDirectory, Func<Task<TestCluster>> deploy, TestCluster cluster)
     {
         this.azurite = azurite;
         this.dataDirectory = dataDirectory;
+        this.deploy = deploy;
         Cluster = cluster;
     }
 
-    public TestCluster Cluster { get; }
+    public TestCluster Cluster { get; private set; }
 
     public IGrainFactory Grains => Cluster.GrainFactory;
 
@@ -34,26 +37,43 @@ public sealed class AzuriteTestCluster : IAsyncDisposable
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"grainetes-{name}-{Guid.NewGuid().ToString("N")[..8]}");
         var azurite = await AzuriteProcess.StartAsync(AzuriteInstallation.Locate().PackageDirectory, dataDirectory, 0, NullLogger.Instance);
-        var builder = new TestClusterBuilder(silos);
-        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
+
+        // Grain state rows are keyed by the service id: a restarted cluster must share it to see them.
+        var serviceId = $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
+        async Task<TestCluster> DeployAsync()
         {
-            [ConnectionStringKey] = azurite.ConnectionString,
-        }));
-        if (configuration is not null)
-        {
-            builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(configuration));
+            var builder = new TestClusterBuilder(silos);
+            builder.Options.ServiceId = serviceId;
+            builder.Options.ClusterId = serviceId;
+            builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                [ConnectionStringKey] = azurite.ConnectionString,
+            }));
+            if (configuration is not null)
+            {
+                builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(configuration));
+            }
+
+            builder.AddSiloBuilderConfigurator<TSiloConfigurator>();
+            builder.AddClientBuilderConfigurator<ClientConfigurator>();
+            var cluster = builder.Build();
+            await cluster.DeployAsync();
+            return cluster;
         }
-        builder.AddSiloBuilderConfigurator<TSiloConfigurator>();
-        builder.AddClientBuilderConfigurator<ClientConfigurator>();
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return new AzuriteTestCluster(azurite, dataDirectory, cluster);
+
+        return new AzuriteTestCluster(azurite, dataDirectory, DeployAsync, await DeployAsync());
+    }
+
+    /// <summary>Stops every silo and starts a new cluster on the same storage and service id.</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        Cluster = await deploy();
     }
 
     public async ValueTask DisposeAsync()
     {
-        await Cluster.StopAllSilosAsync();
-        await Cluster.DisposeAsync();
+        await StopAsync();
         await azurite.DisposeAsync();
         try
         {
@@ -63,6 +83,12 @@ public sealed class AzuriteTestCluster : IAsyncDisposable
         {
             // A temp folder left behind harms nothing.
         }
+    }
+
+    private async Task StopAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
     }
 
     private sealed class ClientConfigurator : IClientBuilderConfigurator

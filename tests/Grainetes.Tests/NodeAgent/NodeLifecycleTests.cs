@@ -6,6 +6,7 @@ using Grainetes.Grains.Controllers;
 using Grainetes.Grains.Hosting;
 using Grainetes.Tests.Infrastructure;
 using Orleans.TestingHost;
+using static Grainetes.Tests.Infrastructure.StoredObjects;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Grainetes.Tests.NodeAgent;
@@ -56,21 +57,9 @@ public sealed class NodeLifecycleTests : IAsyncLifetime
         await Until(() => GetAsync("nodes", "", "quiet"), n => Taints(n).Count == 0, "taints removed after renewal");
     }
 
-    private async Task CreateAsync(string resource, string ns, string name, JsonObject body)
-    {
-        var type = Grainetes.Machinery.Resources.ResourceRegistry.BuiltIn.Get(resource);
-        body["apiVersion"] = type.ApiVersion;
-        body["kind"] = type.Kind;
-        body["metadata"] = ns.Length == 0 ? new JsonObject { ["name"] = name } : new JsonObject { ["name"] = name, ["namespace"] = ns };
-        await Grains.GetGrain<IObjectGrain>(new ObjectKey(resource, ns, name).GrainKey).Create(body.ToJsonString(), WriteOptions.Default);
-    }
+    private Task CreateAsync(string resource, string ns, string name, JsonObject body) => StoredObjects.CreateAsync(Grains, resource, ns, name, body);
 
-    private async Task<JsonObject?> GetAsync(string resource, string ns, string name) =>
-        await Grains.GetGrain<IObjectGrain>(new ObjectKey(resource, ns, name).GrainKey).Get() is { } json ? JsonNode.Parse(json)!.AsObject() : null;
-
-    private static List<JsonObject> Taints(JsonObject? node) => (node?["spec"]?["taints"] as JsonArray ?? []).OfType<JsonObject>().ToList();
-
-    private static string Micro(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+    private Task<JsonObject?> GetAsync(string resource, string ns, string name) => StoredObjects.GetAsync(Grains, resource, ns, name);
 
     private static async Task<T> Until<T>(Func<Task<T>> probe, Func<T, bool> done, string what)
     {

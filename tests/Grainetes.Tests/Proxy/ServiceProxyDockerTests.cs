@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using Grainetes.NodeAgent.Proxy;
 using Grainetes.Tests.EndToEnd;
 
 namespace Grainetes.Tests.Proxy;
@@ -99,6 +100,38 @@ public sealed class ServiceProxyDockerTests(DockerClusterFixture docker) : IClas
             Patience,
             "a reset from the node port");
         Assert.Equal(SocketError.ConnectionReset, error);
+    }
+
+    [SkippableFact]
+    public async Task ANodePortHeldByAnotherListenerIsNeitherSharedNorStolenAndIsReportedOnTheService()
+    {
+        Skip.IfNot(docker.Available, docker.Unavailable);
+        var ns = await NewNamespaceAsync();
+        var nodePort = RandomNodePort();
+
+        // Bound the way the proxy once bound (ReuseAddress is SO_REUSEPORT on Linux): a proxy asking for the same would
+        // be let in beside it and take a share of the connections.
+        using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        holder.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        holder.Bind(new IPEndPoint(IPAddress.Any, nodePort));
+        holder.Listen(64);
+        await CreateNodePortServiceAsync(ns, "taken", nodePort, affinity: false, selector: "nothing-matches");
+
+        await Poll.UntilAsync(
+            () => Kubectl.RunAsync($"get events -n {ns} --field-selector involvedObject.name=taken,reason={ServiceProxy.BindFailedReason} -o name"),
+            r => r.ExitCode == 0 && r.Stdout.Trim().Length > 0,
+            Patience,
+            "a Warning event on the service about its node port");
+
+        // Every connection reaches the first listener (a shared port would hand some to the proxy, which resets them).
+        for (var i = 0; i < 8; i++)
+        {
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, nodePort), bound.Token);
+            using var accepted = await holder.AcceptAsync(bound.Token);
+            Assert.Equal(client.LocalEndPoint, accepted.RemoteEndPoint);
+        }
     }
 
     [SkippableFact]

@@ -131,6 +131,48 @@ public sealed class TcpFrontendTests : IAsyncLifetime
         Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
     }
 
+    [Fact]
+    public void AProxyListenerDoesNotShareAnAddressAnotherSocketHolds()
+    {
+        // The other socket asks for sharing (ReuseAddress is SO_REUSEPORT on Linux); a proxy that asked too would get in.
+        using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        holder.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        var address = new IPEndPoint(IPAddress.Loopback, FreePort.Next());
+        holder.Bind(address);
+        holder.Listen(16);
+        var balancer = new ServiceBalancer(TimeProvider.System);
+        balancer.Update(Backends(), affinity: null);
+
+        var frontend = Assert.Throws<SocketException>(() => new TcpFrontend(address, balancer, ConnectAsync, options, NullLogger.Instance, stop.Token));
+        var relay = Assert.Throws<SocketException>(() => new ProxyRelay(address, _ => true, stop.Token));
+
+        Assert.Equal(SocketError.AddressAlreadyInUse, frontend.SocketErrorCode);
+        Assert.Equal(SocketError.AddressAlreadyInUse, relay.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task AProxyListenerRebindsWhileItsClosedConnectionsLingerInTimeWait()
+    {
+        var address = new IPEndPoint(IPAddress.Loopback, FreePort.Next());
+        using (var first = ListenerSocket.Open(address))
+        {
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await client.ConnectAsync(address);
+            using (var served = await first.AcceptAsync())
+            {
+                // The listening side closes first, so it is that side's connection that waits in TIME_WAIT.
+                served.Shutdown(SocketShutdown.Both);
+            }
+
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            Assert.Equal(0, await client.ReceiveAsync(new byte[1].AsMemory(), SocketFlags.None, bound.Token));
+        }
+
+        // As a restarted silo does: the same address at once, while that connection lingers.
+        using var second = ListenerSocket.Open(address);
+        Assert.Equal(address, second.LocalEndPoint);
+    }
+
     private List<Backend> Backends() => servers.Select(s => new Backend("127.0.0.1", ((IPEndPoint)s.LocalEndpoint).Port, null)).ToList();
 
     private TcpFrontend Frontend(out IPEndPoint address, IReadOnlyList<Backend> backends)

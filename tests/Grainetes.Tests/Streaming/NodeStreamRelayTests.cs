@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using static Grainetes.Tests.Streaming.RelayTestApps;
 
 namespace Grainetes.Tests.Streaming;
 
@@ -123,21 +124,6 @@ public sealed class NodeStreamRelayTests : IAsyncLifetime
         Assert.Equal("""{"kind":"Status","message":"container not found, query ?container=c"}""", await response.Content.ReadAsStringAsync());
     }
 
-    private static WebApplication App(int port)
-    {
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
-        return builder.Build();
-    }
-
-    private static async Task<string> ReceiveTextAsync(WebSocket socket)
-    {
-        var buffer = new byte[1024];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var result = await socket.ReceiveAsync(buffer, timeout.Token);
-        return Encoding.UTF8.GetString(buffer, 0, result.Count);
-    }
 
     private static async Task<string> ReadHeadAsync(NetworkStream stream)
     {

@@ -16,6 +16,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using static Grainetes.Tests.Streaming.RelayTestApps;
 
 namespace Grainetes.Tests.Streaming;
 
@@ -191,20 +192,4 @@ public sealed class SecureNodeStreamRelayTests : IAsyncLifetime
     }
 
     private static NodeStreamRelay Relay(NodeRelayCredentials credentials) => new(NullLogger<NodeStreamRelay>.Instance, credentials);
-
-    private static WebApplication App(int port)
-    {
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
-        return builder.Build();
-    }
-
-    private static async Task<string> ReceiveTextAsync(WebSocket socket)
-    {
-        var buffer = new byte[1024];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var result = await socket.ReceiveAsync(buffer, timeout.Token);
-        return Encoding.UTF8.GetString(buffer, 0, result.Count);
-    }
 }
