@@ -24,6 +24,9 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
     private static readonly TimeSpan StuckReservation = TimeSpan.FromSeconds(45);
     private static readonly TimeSpan IndexFlushDelay = TimeSpan.FromMilliseconds(200);
 
+    // A stopping silo waits for every running request before it deactivates a grain: long polls must not hold it.
+    private static readonly TimeSpan StoppingPollWait = TimeSpan.FromMilliseconds(250);
+
     private readonly ChangeLogStore store;
     private readonly StoreOptions options;
     private readonly ObjectCounts objectCounts;
@@ -53,9 +56,11 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
     private TaskCompletionSource newEvents = NewSignal();
     private int logsSinceCompaction;
     private IGrainTimer? reservationTimer;
+    private readonly CancellationToken hostStopping;
 
-    public ResourceCollectionGrain(ChangeLogStore store, IOptions<StoreOptions> options, ObjectCounts objectCounts, ILogger<ResourceCollectionGrain> logger)
+    public ResourceCollectionGrain(ChangeLogStore store, IOptions<StoreOptions> options, ObjectCounts objectCounts, Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime, ILogger<ResourceCollectionGrain> logger)
     {
+        hostStopping = lifetime.ApplicationStopping;
         this.store = store;
         this.objectCounts = objectCounts;
         this.options = options.Value;
@@ -242,7 +247,16 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
         }
 
         var signal = newEvents.Task;
-        await Task.WhenAny(signal, Task.Delay(maxWait));
+        if (hostStopping.IsCancellationRequested)
+        {
+            // Still a short wait, so pollers that loop until they are deactivated do not spin meanwhile.
+            await Task.WhenAny(signal, Task.Delay(maxWait < StoppingPollWait ? maxWait : StoppingPollWait));
+        }
+        else
+        {
+            await Task.WhenAny(signal, Task.Delay(maxWait, hostStopping));
+        }
+
         return await Collect(afterResourceVersion, @namespace);
     }
 
