@@ -142,6 +142,28 @@ public sealed class HostProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends <paramref name="signal"/> and waits up to <paramref name="deadline"/>: the exit code (null when it had to be
+    /// killed) and how long the host took from the signal to its exit.
+    /// </summary>
+    public async Task<(int? ExitCode, TimeSpan Elapsed)> SignalAndWaitAsync(int signal, TimeSpan deadline)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Signals.Send(_process.Id, signal);
+        using var cts = new CancellationTokenSource(deadline);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+            return (_process.ExitCode, clock.Elapsed);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+            return (null, clock.Elapsed);
+        }
+    }
+
     /// <summary>Stops the host with SIGINT and waits; kills it only if it has not exited after 30 s.</summary>
     public async ValueTask DisposeAsync()
     {
