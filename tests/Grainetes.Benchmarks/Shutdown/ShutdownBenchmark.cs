@@ -19,6 +19,13 @@ public static class ShutdownBenchmark
         var watches = quick ? 200 : 1000;
         var soak = quick ? SoakSettings.Bounded : SoakSettings.Full;
         Environment.SetEnvironmentVariable("ApiServer__MaxWatchesPerUser", (Math.Max(watches, soak.Watches) * 2).ToString(CultureInfo.InvariantCulture));
+        if (SigIntIgnored())
+        {
+            // Inherited from a shell that started this in the background: the host would never see SIGINT.
+            Console.Error.WriteLine("SIGINT is ignored in this process and its children (started in the background?); run it in the foreground");
+            return 2;
+        }
+
         var rows = new List<string[]>();
         var ok = true;
         foreach (var (name, signal, killStore, withSoak) in new[]
@@ -74,6 +81,12 @@ public static class ShutdownBenchmark
         var ended = (await Task.WhenAll(readers).ConfigureAwait(false)).Count(clean => clean);
         Cluster.Log($"exit code {code?.ToString(CultureInfo.InvariantCulture) ?? "none (killed)"} after {elapsed.TotalSeconds:F1} s; {ended} of {watchCount} watches ended cleanly");
         return (code, elapsed, ended);
+    }
+
+    private static bool SigIntIgnored()
+    {
+        var line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)) : null;
+        return line is not null && (ulong.Parse(line["SigIgn:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture) & (1UL << (SigInt - 1))) != 0;
     }
 
     /// <summary>True when the server ended the stream; false when the connection broke.</summary>
