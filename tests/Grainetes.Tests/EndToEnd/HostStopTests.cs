@@ -42,6 +42,19 @@ public sealed class HostStopTests(ClusterFixture cluster) : IClassFixture<Cluste
             var code = await cluster.SignalHostAsync(SigTerm, ExitDeadline);
             Assert.True(code == 0, $"the host exited with {code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "nothing before the deadline"}:\n{cluster.LastHostOutput}");
             Assert.Contains("SIGTERM received", cluster.LastHostOutput, StringComparison.Ordinal);
+
+            // A graceful stop: the silo's membership row says Dead, so peers and the next start need not wait for it.
+            var rows = new List<Azure.Data.Tables.TableEntity>();
+            await foreach (var row in new Azure.Data.Tables.TableClient(cluster.StorageConnectionString, "OrleansSiloInstances").QueryAsync<Azure.Data.Tables.TableEntity>())
+            {
+                if (row.GetString("Status") is { } status)
+                {
+                    rows.Add(row);
+                    Assert.True(status == "Dead", $"silo {row.GetString("SiloName")} is {status} after its graceful stop");
+                }
+            }
+
+            Assert.NotEmpty(rows);
             foreach (var end in ends)
             {
                 // The server ended the stream cleanly (a broken connection would throw here), with nothing more in it.
