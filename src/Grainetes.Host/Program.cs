@@ -8,4 +8,6 @@ var root = new RootCommand("Grainetes: a Kubernetes-style orchestrator on Micros
     BackupCommand.Create(),
     RestoreCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+// The host handles SIGINT and SIGTERM itself (Hosting/StopSignals) with a bounded stop; System.CommandLine's own
+// handling would end the process two seconds after the signal, in the middle of the silo's graceful stop.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

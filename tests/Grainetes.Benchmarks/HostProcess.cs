@@ -142,14 +142,39 @@ public sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the host with SIGINT and waits; kills it only if it has not exited after 30 s.</summary>
+    /// <summary>
+    /// Sends <paramref name="signal"/> and waits up to <paramref name="deadline"/>: the exit code (null when it had to be
+    /// killed) and how long the host took from the signal to its exit.
+    /// </summary>
+    public async Task<(int? ExitCode, TimeSpan Elapsed)> SignalAndWaitAsync(int signal, TimeSpan deadline)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Signals.Send(_process.Id, signal);
+        using var cts = new CancellationTokenSource(deadline);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+            return (_process.ExitCode, clock.Elapsed);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+            return (null, clock.Elapsed);
+        }
+    }
+
+    /// <summary>
+    /// Stops the host with SIGTERM and waits; kills it only if it has not exited after 30 s. Not SIGINT: a harness
+    /// started in the background of a non-interactive shell passes SIGINT on as ignored, and the host then never sees it.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
             if (!_process.HasExited)
             {
-                Signals.Interrupt(_process.Id);
+                Signals.Send(_process.Id, 15);
                 using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
                 try
                 {
@@ -157,7 +182,7 @@ public sealed class HostProcess : IAsyncDisposable
                 }
                 catch (OperationCanceledException)
                 {
-                    Console.Error.WriteLine($"host (pid {_process.Id}) ignored SIGINT for 30 s; killing it");
+                    Console.Error.WriteLine($"host (pid {_process.Id}) ignored SIGTERM for 30 s; killing it");
                     _process.Kill(entireProcessTree: true);
                     await _process.WaitForExitAsync().ConfigureAwait(false);
                 }

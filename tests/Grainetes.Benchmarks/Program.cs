@@ -15,7 +15,8 @@ using Grainetes.Benchmarks.Cloud;
 // Grainetes.Benchmarks backup [--objects N] [--quick]          grainetes backup and restore of N ConfigMaps (default 10,000; --quick 1,000)
 // Grainetes.Benchmarks failover [--timings test|default]...  three hosts, one SIGKILLed: API, node, pods recovered (default both)
 // Grainetes.Benchmarks proxy [--quick]                       service proxy: NodePort and ClusterIP against a pod directly, ready-to-traffic (Docker)
-const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads|loadbalancer|soak|backup|failover|proxy] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
+// Grainetes.Benchmarks shutdown [--quick]                    signal to exit of the host with 1,000 open watches (--quick 200): live store, after a soak, store killed
+const string Usage = "usage: Grainetes.Benchmarks [api|decision|scheduler|podstartup|workloads|loadbalancer|soak|backup|failover|proxy|shutdown] [--quick] [--config NODESxPODS]... [--runtime process|docker]...";
 var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "api";
 var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
 try
@@ -120,6 +121,9 @@ try
 
         case "proxy":
             return await Grainetes.Benchmarks.Proxy.ProxyBenchmark.RunAsync(rest.Contains("--quick"));
+
+        case "shutdown":
+            return await Grainetes.Benchmarks.Shutdown.ShutdownBenchmark.RunAsync(rest.Contains("--quick"));
 
         default:
             throw new ArgumentException($"unknown command '{command}'; " + Usage);

@@ -9,6 +9,9 @@ public static class Signals
     /// <summary>Sends SIGINT, as Ctrl-C would, so the process shuts down through its normal path.</summary>
     public static bool Interrupt(int pid) => !OperatingSystem.IsWindows() && NativeMethods.Kill(pid, SigInt) == 0;
 
+    /// <summary>Any signal to one process (2 SIGINT, 9 SIGKILL, 15 SIGTERM).</summary>
+    public static bool Send(int pid, int signal) => !OperatingSystem.IsWindows() && NativeMethods.Kill(pid, signal) == 0;
+
     /// <summary>SIGKILL to a whole process group (a process-runtime container and its children).</summary>
     public static bool KillGroup(int processGroup) =>
         processGroup > 1 && !OperatingSystem.IsWindows() && NativeMethods.Kill(-processGroup, 9) == 0;

@@ -29,7 +29,8 @@ public sealed class ResourceHandler(
     Security.TokenRequestHandler tokenRequests,
     Streaming.PodStreamingHandler streams,
     GrainetesTelemetry telemetry,
-    TimeProvider time)
+    TimeProvider time,
+    Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime)
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.MethodInfo> decoders = new();
 
@@ -179,20 +180,28 @@ public sealed class ResourceHandler(
         var lines = grains.GetGrain<Grainetes.Abstractions.Controllers.INodeAgentGrain>(node)
             .StreamLogs(request.Namespace!, request.Name!, container, previous, tail, follow, timestamps);
         var started = false;
-        await foreach (var line in lines.WithCancellation(context.RequestAborted))
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        try
         {
-            if (!started)
+            await foreach (var line in lines.WithCancellation(ended.Token))
             {
-                context.Response.StatusCode = 200;
-                context.Response.ContentType = "text/plain";
-                started = true;
-            }
+                if (!started)
+                {
+                    context.Response.StatusCode = 200;
+                    context.Response.ContentType = "text/plain";
+                    started = true;
+                }
 
-            await context.Response.WriteAsync(line + "\n", context.RequestAborted);
-            if (follow)
-            {
-                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await context.Response.WriteAsync(line + "\n", context.RequestAborted);
+                if (follow)
+                {
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                }
             }
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            // A followed log ends when the host stops, as a watch does, so the server's shutdown does not wait for it.
         }
 
         if (!started)

@@ -8,6 +8,7 @@ using Grainetes.Machinery.Errors;
 using Grainetes.Machinery.Printing;
 using Grainetes.Machinery.Selectors;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Grainetes.ApiServer.Handlers;
@@ -15,9 +16,11 @@ namespace Grainetes.ApiServer.Handlers;
 /// <summary>
 /// Streams a watch: newline-delimited JSON events, from a list's resource version onwards, by long-polling
 /// the kind's collection grain. Every event after that version arrives once and in order; a compacted
-/// version ends the stream with a 410 Expired ERROR event, as Kubernetes does.
+/// version ends the stream with a 410 Expired ERROR event, as Kubernetes does. A host that stops ends every
+/// stream at once, as an API server does: clients reconnect from their last version, and the server's shutdown
+/// does not wait for watches that would otherwise run until their timeout.
 /// </summary>
-public sealed class WatchHandler(IGrainFactory grains, TablePrinter tables, IOptions<ApiServerOptions> options, GrainetesTelemetry telemetry, TimeProvider time)
+public sealed class WatchHandler(IGrainFactory grains, TablePrinter tables, IOptions<ApiServerOptions> options, GrainetesTelemetry telemetry, TimeProvider time, IHostApplicationLifetime lifetime)
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
@@ -83,7 +86,8 @@ public sealed class WatchHandler(IGrainFactory grains, TablePrinter tables, IOpt
         await context.Response.Body.FlushAsync(context.RequestAborted);
         var deadline = time.GetUtcNow() + duration;
         var lastBookmark = time.GetUtcNow();
-        while (!context.RequestAborted.IsCancellationRequested)
+        var stopping = lifetime.ApplicationStopping;
+        while (!context.RequestAborted.IsCancellationRequested && !stopping.IsCancellationRequested)
         {
             var left = deadline - time.GetUtcNow();
             if (left <= TimeSpan.Zero)
@@ -92,7 +96,17 @@ public sealed class WatchHandler(IGrainFactory grains, TablePrinter tables, IOpt
             }
 
             var wait = left < settings.WatchPollInterval ? left : settings.WatchPollInterval;
-            var batch = await collection.Poll(after, request.Namespace, wait);
+            WatchBatch batch;
+            try
+            {
+                // The long poll itself cannot be cancelled; its answer is dropped when the host stops meanwhile.
+                batch = await collection.Poll(after, request.Namespace, wait).WaitAsync(stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+
             if (batch.Gone)
             {
                 var status = ApiException.Gone($"too old resource version: {after} ({batch.OldestResourceVersion})").ToStatus();

@@ -78,12 +78,11 @@ public sealed partial class NodeLifecycleControllerGrain(
         var lease = await GrainFactory.GetGrain<IObjectGrain>(new ObjectKey("leases.coordination.k8s.io", "kube-node-lease", name).GrainKey).Get();
         var renewTime = (string?)(lease is null ? null : JsonNode.Parse(lease)?["spec"]?["renewTime"]);
         var observation = Observe(name, renewTime, now);
-        // Alive when this controller saw the lease change within the grace period (immune to the kubelet's clock
-        // skew), or when the renewTime itself is that recent: a controller that just moved silos, or a lease grain
-        // reactivated from its coarsely persisted row, has not seen a change yet although the node renews.
-        var renewedAt = ParseTime(renewTime);
-        var silent = now - observation.ObservedAt > options.Value.NodeMonitorGracePeriod
-                     && (renewedAt is null || now - renewedAt.Value > options.Value.NodeMonitorGracePeriod);
+        // Timed by this controller's own sight of a renewal only, never by the renewTime stamp (the kubelet's clock).
+        // A controller that just moved silos starts every node afresh (see Observe); a lease grain reactivated from its
+        // coarsely persisted row shows an older renewTime, which is not a renewal, and the kubelet's next renewal is
+        // both later and persisted at once (ObjectGrain persists the first renewal of every activation).
+        var silent = now - observation.ObservedAt > options.Value.NodeMonitorGracePeriod;
         var taints = node["spec"]?["taints"] as JsonArray ?? new JsonArray();
         var noExecute = taints.OfType<JsonObject>().FirstOrDefault(t => (string?)t["key"] == UnreachableTaint && (string?)t["effect"] == "NoExecute");
         var grain = GrainFactory.GetGrain<IObjectGrain>(new ObjectKey("nodes", "", name).GrainKey);
@@ -117,8 +116,11 @@ public sealed partial class NodeLifecycleControllerGrain(
     }
 
     /// <summary>
-    /// The first sight of a node counts as a renewal now (as in Kubernetes); later, only a changed renewTime does.
-    /// Only a change seen here proves the node alive again, so a restarted controller keeps a dead node's taints.
+    /// The first sight of a node counts as a renewal now (as in Kubernetes); later, only a renewTime later than the
+    /// latest seen does (Kubernetes compares the same way): one that goes back, as a reactivated lease grain's stale
+    /// row does, is no sign of life, and the latest seen is kept. Both stamps come from the same kubelet's clock, so
+    /// the comparison is immune to skew between hosts. Only a renewal seen here proves the node alive again, so a
+    /// restarted controller keeps a dead node's taints.
     /// </summary>
     private LeaseObservation Observe(string node, string? renewTime, DateTimeOffset now)
     {
@@ -126,13 +128,24 @@ public sealed partial class NodeLifecycleControllerGrain(
         {
             seen = new LeaseObservation(renewTime, now, Renewed: false);
         }
-        else if (!string.Equals(seen.RenewTime, renewTime, StringComparison.Ordinal))
+        else if (IsLater(renewTime, seen.RenewTime))
         {
             seen = new LeaseObservation(renewTime, now, Renewed: true);
         }
 
         observed[node] = seen;
         return seen;
+    }
+
+    private static bool IsLater(string? renewTime, string? seen)
+    {
+        if (string.Equals(renewTime, seen, StringComparison.Ordinal) || renewTime is null)
+        {
+            return false;
+        }
+
+        // A stamp that does not parse cannot be ordered: any change of it counts, as before.
+        return ParseTime(renewTime) is not { } later || ParseTime(seen) is not { } earlier || later > earlier;
     }
 
     private static async Task MarkUnknownAsync(IObjectGrain grain, DateTimeOffset now)

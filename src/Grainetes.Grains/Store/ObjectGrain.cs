@@ -38,7 +38,9 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 
     // What reads see: only committed writes, never a write in flight.
     private string? currentJson;
-    private DateTimeOffset lastPersisted;
+    // When this activation last wrote its state; never, at first, so the first lease renewal of every activation is
+    // persisted: a lease grain reactivated from a row up to a minute old makes its stored renewTime current at once.
+    private DateTimeOffset lastPersisted = DateTimeOffset.MinValue;
 
     public ObjectGrain(
         [PersistentState("object", StorageName)] IPersistentState<StoredObjectState> state,

@@ -24,6 +24,9 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
     private static readonly TimeSpan StuckReservation = TimeSpan.FromSeconds(45);
     private static readonly TimeSpan IndexFlushDelay = TimeSpan.FromMilliseconds(200);
 
+    // A stopping silo waits for every running request before it deactivates a grain: long polls must not hold it.
+    private static readonly TimeSpan StoppingPollWait = TimeSpan.FromMilliseconds(250);
+
     private readonly ChangeLogStore store;
     private readonly StoreOptions options;
     private readonly ObjectCounts objectCounts;
@@ -54,9 +57,11 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
     private TaskCompletionSource newEvents = NewSignal();
     private int logsSinceCompaction;
     private IGrainTimer? reservationTimer;
+    private readonly CancellationToken hostStopping;
 
-    public ResourceCollectionGrain(ChangeLogStore store, IOptions<StoreOptions> options, ObjectCounts objectCounts, ILogger<ResourceCollectionGrain> logger)
+    public ResourceCollectionGrain(ChangeLogStore store, IOptions<StoreOptions> options, ObjectCounts objectCounts, Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime, ILogger<ResourceCollectionGrain> logger)
     {
+        hostStopping = lifetime.ApplicationStopping;
         this.store = store;
         this.objectCounts = objectCounts;
         this.options = options.Value;
@@ -243,9 +248,14 @@ public sealed partial class ResourceCollectionGrain : Grain, IResourceCollection
             return batch;
         }
 
+        // Once the silo stops, still a short wait, so pollers that loop until they are deactivated do not spin.
         // WaitAsync drops its timer as soon as the signal fires; a Task.Delay raced against it would live on for the
         // whole wait, and a thousand busy watches would keep tens of thousands of timers queued.
-        await newEvents.Task.WaitAsync(maxWait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        var stopping = hostStopping.IsCancellationRequested;
+        var wait = stopping && maxWait > StoppingPollWait ? StoppingPollWait : maxWait;
+        await newEvents.Task.WaitAsync(wait, stopping ? CancellationToken.None : hostStopping)
+            .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+
         return await Collect(afterResourceVersion, @namespace);
     }
 

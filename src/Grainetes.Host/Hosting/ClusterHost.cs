@@ -25,6 +25,23 @@ public static class ClusterHost
     {
         Directory.CreateDirectory(settings.Home);
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+        // SIGINT, SIGTERM and an internal stop (the silo declared dead) all take the one bounded path below.
+        using var signals = new StopSignals(loggerFactory.CreateLogger("Grainetes.Host"));
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, signals.Stopping);
+        try
+        {
+            return await RunUntilStoppedAsync(settings, loggerFactory, stopping.Token);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopped while starting: what had started is already stopped and disposed.
+            return 0;
+        }
+    }
+
+    private static async Task<int> RunUntilStoppedAsync(UpSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        // Disposed last: Azurite (when it is ours) stops after the silo no longer needs it.
         await using var storage = await LocalStorage.StartAsync(settings, loggerFactory.CreateLogger("Grainetes.Storage"), cancellationToken);
         ClusterPki pki;
         ClusterSecret secret;
@@ -41,18 +58,44 @@ public static class ClusterHost
         var identity = NodeIdentity.Detect(settings.NodeName, settings.AdvertiseAddress);
         await PreviousIncarnations.RetireAsync(storage.ConnectionString, settings.ClusterId, identity.Name, loggerFactory.CreateLogger("Grainetes.Membership"), cancellationToken);
         var app = Build(settings, storage.ConnectionString, pki);
-        await app.StartAsync(cancellationToken);
+        var stop = new GracefulStop(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HostStopOptions>>().Value, storage.ConnectionString, loggerFactory.CreateLogger("Grainetes.Host"));
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await StopAndDisposeAsync(app, stop);
+            throw;
+        }
+
         var kubeconfig = Path.Combine(settings.Home, "kubeconfig");
         var server = new Uri($"{(settings.InsecureHttp ? "http" : "https")}://127.0.0.1:{settings.ApiPort}");
-        await new Kubeconfig.KubeconfigWriter().WriteAsync(kubeconfig, server, settings.InsecureHttp ? null : AdminCredentials(pki), cancellationToken);
-        var join = await JoinCommandFile.WriteAsync(settings.Home, storage.ConnectionString, secret, cancellationToken);
+        // Not cancelled by a stop: a started host is only ever left through the stop below.
+        await new Kubeconfig.KubeconfigWriter().WriteAsync(kubeconfig, server, settings.InsecureHttp ? null : AdminCredentials(pki), CancellationToken.None);
+        var join = await JoinCommandFile.WriteAsync(settings.Home, storage.ConnectionString, secret, CancellationToken.None);
         Console.WriteLine($"Grainetes is ready: API {server.ToString().TrimEnd('/')}, kubeconfig {kubeconfig}");
         Console.WriteLine($"  export KUBECONFIG={kubeconfig}");
         Console.WriteLine($"  other hosts join with (also in {JoinCommandFile.PathIn(settings.Home)}; it holds the cluster secret):");
         Console.WriteLine($"  {join}");
-        await app.WaitForShutdownAsync(CancellationToken.None);
-        await app.DisposeAsync();
+        // A signal, or a part of the host asking to stop (Orleans does when membership declares this silo dead).
+        var stopRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (cancellationToken.Register(() => stopRequested.TrySetResult()))
+        using (app.Lifetime.ApplicationStopping.Register(() => stopRequested.TrySetResult()))
+        {
+            await stopRequested.Task;
+        }
+
+        await StopAndDisposeAsync(app, stop);
         return 0;
+    }
+
+    private static async Task StopAndDisposeAsync(WebApplication app, GracefulStop stop)
+    {
+        if (await stop.StopAsync(app))
+        {
+            await app.DisposeAsync();
+        }
     }
 
     /// <summary>Brings <c>HOME/pki</c> in line with the cluster's keys in the storage account, then builds the host.</summary>
@@ -197,6 +240,8 @@ public static class ClusterHost
         builder.Services.AddHostedService<ControlPlaneStarter>();
         builder.AddGrainetesTelemetry(settings.OtelConsole, identity.Name, exporters);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        builder.Services.Configure<HostStopOptions>(builder.Configuration.GetSection(HostStopOptions.SectionName));
+        builder.Services.AddSingleton<IHostLifetime, QuietHostLifetime>();
 
         var app = builder.Build();
         services = app.Services;

@@ -76,6 +76,34 @@ public sealed class ClusterFixture : IAsyncLifetime
         azurite = await AzuriteProcess.StartAsync(installation, settings with { TablePort = azuritePort }, Path.Combine(root, "azurite"), NullLogger.Instance);
     }
 
+    /// <summary>
+    /// Signals the host (2 SIGINT, 15 SIGTERM) and waits up to <paramref name="deadline"/>: its exit code, or null when it
+    /// had to be killed. Its output stays readable in <see cref="LastHostOutput"/>; Azurite is left as it is.
+    /// </summary>
+    public async Task<int?> SignalHostAsync(int signal, TimeSpan deadline)
+    {
+        var stopping = Host;
+        host = null;
+        var code = await stopping.SignalAndWaitAsync(signal, deadline);
+        LastHostOutput = stopping.Output;
+        await stopping.DisposeAsync();
+        return code;
+    }
+
+    /// <summary>The output of the host that <see cref="SignalHostAsync"/> stopped last.</summary>
+    public string LastHostOutput { get; private set; } = "";
+
+    /// <summary>Starts whatever is not running (Azurite on its port and data, then the host on its home) after a stop.</summary>
+    public async Task StartAgainAsync()
+    {
+        if (azurite is null)
+        {
+            await StartStorageAsync();
+        }
+
+        host ??= await ClusterProcess.StartAsync(Path.Combine(root, "home"), apiPort, azurite!.ConnectionString, "--runtime", Runtime);
+    }
+
     /// <summary>Stops the host and Azurite gracefully, then starts both again on the same data.</summary>
     public async Task RestartAsync()
     {

@@ -147,6 +147,31 @@ internal sealed class ClusterProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends <paramref name="signal"/> (2 SIGINT, 15 SIGTERM) and waits up to <paramref name="deadline"/> for the host
+    /// to exit: its exit code, or null when it did not exit in time (it is then killed).
+    /// </summary>
+    public async Task<int?> SignalAndWaitAsync(int signal, TimeSpan deadline)
+    {
+        if (!process.HasExited)
+        {
+            _ = Kill(process.Id, signal);
+        }
+
+        using var cts = new CancellationTokenSource(deadline);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+            return process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return null;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
