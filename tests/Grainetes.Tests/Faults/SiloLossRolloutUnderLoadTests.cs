@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Grainetes.Abstractions.Controllers;
 using Grainetes.Abstractions.Store;
+using Grainetes.Machinery.Errors;
 using Grainetes.Tests.Controllers;
 using Grainetes.Tests.EndToEnd;
 using Grainetes.Tests.Infrastructure;
@@ -25,6 +27,7 @@ public sealed class SiloLossRolloutUnderLoadTests(ITestOutputHelper output) : IA
     private const int Replicas = 6;
     private const int Writers = 6;
     private static readonly string[] Busy = ["busy-0", "busy-1"];
+    private static readonly TimeSpan LoadAfterKill = TimeSpan.FromSeconds(15);
     private AzuriteTestCluster? host;
 
     private TestCluster Cluster => host!.Cluster;
@@ -44,7 +47,7 @@ public sealed class SiloLossRolloutUnderLoadTests(ITestOutputHelper output) : IA
     [Fact]
     public async Task ARollingUpdateFinishesWithinItsBoundsAndNoAcknowledgedWriteIsLostWhenItsControllersSiloIsKilledUnderLoad()
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
         var w = new Workloads(Grains);
         var writers = new ConfigMapWriters(Grains, w.Ns);
         await writers.CreateNamespaceAsync();
@@ -79,6 +82,7 @@ public sealed class SiloLossRolloutUnderLoadTests(ITestOutputHelper output) : IA
         var load = Task.WhenAll(writers.RunAsync(Writers, stop.Token), Task.Run(() => busy.RunAsync(stop.Token), CancellationToken.None));
         try
         {
+            await Poll.UntilAsync(() => Task.FromResult((Acks: writers.Counts.GetValueOrDefault("ack"), busy.Rounds)), c => c.Acks >= 50 && c.Rounds >= 5, Deadline, "the load under way");
             var bounds = new RolloutBounds(Replicas, maxSurge: 2, maxUnavailable: 1);
             await w.MergePatchAsync(Deploy, "web", ImagePatch("nginx:2"));
 
@@ -113,7 +117,7 @@ public sealed class SiloLossRolloutUnderLoadTests(ITestOutputHelper output) : IA
             var busyAtKill = busy.Rounds;
             output.WriteLine($"midway {clock.ElapsedMilliseconds} ms: {acksAtKill} writes acknowledged, {busyAtKill} busy rounds; killing {victim.SiloAddress}");
             await Cluster.KillSiloAsync(victim);
-            var killed = System.Diagnostics.Stopwatch.StartNew();
+            var killed = Stopwatch.StartNew();
 
             await TransientPoll.UntilAsync(
                 async () =>
@@ -127,7 +131,13 @@ public sealed class SiloLossRolloutUnderLoadTests(ITestOutputHelper output) : IA
                 "the rollout finished by the surviving silos");
             output.WriteLine($"rollout finished {killed.ElapsedMilliseconds} ms after the kill; {bounds.Samples} samples, at most {bounds.MostPods} pods, at least {bounds.FewestReady} ready");
 
-            // The load went on through the kill; stop it and let every writer settle its last write.
+            // The load goes on for a while after the kill whatever the rollout's pace, so that writes meet the silo's
+            // death being detected and the grains moving; then it stops and every writer settles its last write.
+            if (LoadAfterKill - killed.Elapsed is { Ticks: > 0 } rest)
+            {
+                await Task.Delay(rest);
+            }
+
             Assert.True(writers.Counts.GetValueOrDefault("ack") > acksAtKill, "no write was acknowledged after the kill");
             Assert.True(busy.Rounds > busyAtKill, "the busy loop made no round after the kill");
             await stop.CancelAsync();
@@ -190,16 +200,18 @@ public sealed class SiloLossRolloutUnderLoadTests(ITestOutputHelper output) : IA
 
         // Rounds that read, marked and scaled without an error.
         private int rounds;
+        private long slowest;
 
         public int Rounds => Volatile.Read(ref rounds);
 
-        public string Summary => $"rounds={Rounds}, " + string.Join(", ", counts.OrderBy(c => c.Key).Select(c => $"{c.Key}={c.Value}"));
+        public string Summary => $"rounds={Rounds}, slowest round {Volatile.Read(ref slowest)} ms, " + string.Join(", ", counts.OrderBy(c => c.Key).Select(c => $"{c.Key}={c.Value}"));
 
         public async Task RunAsync(CancellationToken stop)
         {
             var round = 0;
             while (!stop.IsCancellationRequested)
             {
+                var started = Stopwatch.GetTimestamp();
                 try
                 {
                     var pods = await w.PodsAsync();
@@ -211,11 +223,17 @@ public sealed class SiloLossRolloutUnderLoadTests(ITestOutputHelper output) : IA
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    counts.AddOrUpdate(e.GetType().Name, 1, (_, n) => n + 1);
+                    var key = e is ApiException api ? $"{api.Code} {api.Message}" : e.GetType().Name;
+                    counts.AddOrUpdate(key, 1, (_, n) => n + 1);
                     await Task.Delay(100, CancellationToken.None);
                 }
 
                 round++;
+                var took = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                if (took > Volatile.Read(ref slowest))
+                {
+                    Volatile.Write(ref slowest, took);
+                }
             }
         }
     }
