@@ -8,9 +8,10 @@ namespace Grainetes.Tests.Faults;
 /// <summary>
 /// Concurrent writers creating, replacing and deleting ConfigMaps of one namespace through the object grains (as the
 /// API does), each owning its names, recording what the store acknowledged; and the checks that every acknowledged
-/// write survived. Shared by the fault tests that kill silos under load.
+/// write survived. Shared by the fault tests that kill silos under load. Each writer waits <paramref name="thinkTime"/>
+/// between writes (none by default: as fast as the store answers).
 /// </summary>
-internal sealed class ConfigMapWriters(IGrainFactory grains, string ns, int namesPerWriter = 8)
+internal sealed class ConfigMapWriters(IGrainFactory grains, string ns, int namesPerWriter = 8, TimeSpan thinkTime = default)
 {
     public ConcurrentDictionary<string, AcknowledgedWrite> Acknowledged { get; } = new(StringComparer.Ordinal);
 
@@ -95,6 +96,11 @@ internal sealed class ConfigMapWriters(IGrainFactory grains, string ns, int name
         var seq = 0;
         while (!stop.IsCancellationRequested)
         {
+            if (thinkTime > TimeSpan.Zero)
+            {
+                await Task.Delay(thinkTime, CancellationToken.None);
+            }
+
             var name = $"w{writer}-{random.Next(namesPerWriter)}";
             var grain = grains.GetGrain<IObjectGrain>(new ObjectKey("configmaps", ns, name).GrainKey);
             Acknowledged.TryGetValue(name, out var before);

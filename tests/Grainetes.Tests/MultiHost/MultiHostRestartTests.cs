@@ -58,7 +58,9 @@ public sealed class MultiHostRestartTests(MultiHostClusterFixture cluster, ITest
         Assert.True(podsBefore.Select(p => p.Node).Distinct().Count() > 1, "the pods all landed on one node: " + podsBefore);
 
         // A watch's starting point from before the crash, and one change after it that is also before the crash.
-        var listRv = (string)JsonNode.Parse((await admin.RunAsync($"get configmaps -n {Ns} -o json")).EnsureSuccess().Stdout)!["metadata"]!["resourceVersion"]!;
+        // (The server's list, not kubectl's "-o json", which prints a List of its own making without a version.)
+        var listRv = (string)JsonNode.Parse((await admin.RunAsync($"get --raw /api/v1/namespaces/{Ns}/configmaps")).EnsureSuccess().Stdout)!["metadata"]!["resourceVersion"]!;
+        Assert.NotEqual("", listRv);
         (await admin.RunAsync($"patch configmap kept-0 -n {Ns} --type=merge -p {{\"data\":{{\"value\":\"before-crash\"}}}}")).EnsureSuccess();
         var configMapsBefore = await ObjectsAsync(admin, "configmaps", Ns, "kept-");
         var secretsBefore = await ObjectsAsync(admin, "secrets", Ns, "kept-");
