@@ -76,10 +76,13 @@ public sealed class SiloLossRolloutUnderLoadTests(ITestOutputHelper output) : IA
         var manager = Grains.GetGrain<IControllerManagerGrain>("default");
         var configMaps = Grains.GetGrain<IResourceCollectionGrain>("configmaps");
         await configMaps.CurrentResourceVersion();
-        Assert.True(await ActivationMover.TryMoveAsync(Grains, controller, victim.SiloAddress, Deadline), "the deployment controller on the silo to kill");
-        Assert.True(await ActivationMover.TryMoveAsync(Grains, manager, victim.SiloAddress, Deadline), "the controller manager on the silo to kill");
-        var collectionMoved = await ActivationMover.TryMoveAsync(Grains, configMaps, victim.SiloAddress, TimeSpan.FromSeconds(15));
-        output.WriteLine($"moved {clock.ElapsedMilliseconds} ms (configmaps' collection moved: {collectionMoved})");
+        var moves = await Task.WhenAll(
+            TimedMoveAsync(controller, victim.SiloAddress, Deadline),
+            TimedMoveAsync(manager, victim.SiloAddress, Deadline),
+            TimedMoveAsync(configMaps, victim.SiloAddress, TimeSpan.FromSeconds(15)));
+        Assert.True(moves[0].Moved, "the deployment controller on the silo to kill");
+        Assert.True(moves[1].Moved, "the controller manager on the silo to kill");
+        output.WriteLine($"moved {clock.ElapsedMilliseconds} ms: controller {moves[0]}, manager {moves[1]}, configmaps' collection {moves[2]}");
 
         using var stop = new CancellationTokenSource();
         var busy = new BusyNamespace(w);
@@ -169,6 +172,13 @@ public sealed class SiloLossRolloutUnderLoadTests(ITestOutputHelper output) : IA
             await stop.CancelAsync();
             await load.WaitAsync(TimeSpan.FromSeconds(120));
         }
+    }
+
+    private async Task<(bool Moved, long Ms)> TimedMoveAsync(IAddressable grain, SiloAddress silo, TimeSpan timeout)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var moved = await ActivationMover.TryMoveAsync(Grains, grain, silo, timeout);
+        return (moved, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     private static List<JsonObject> WebPods(IEnumerable<JsonObject> pods) =>
