@@ -12,13 +12,14 @@ internal static class ActivationMover
     /// </summary>
     public static async Task<bool> TryMoveAsync(IGrainFactory grains, IAddressable grain, SiloAddress silo, TimeSpan timeout)
     {
-        var management = grains.GetGrain<IManagementGrain>(0);
+        var directory = grains.GetGrain<IManagementGrain>(0);
         var deadline = DateTime.UtcNow + timeout;
+        var halfway = DateTime.UtcNow + (timeout / 2);
         while (true)
         {
             try
             {
-                if (silo.Equals(await management.GetActivationAddress(grain)))
+                if (silo.Equals(await directory.GetActivationAddress(grain)))
                 {
                     return true;
                 }
@@ -26,7 +27,9 @@ internal static class ActivationMover
                 RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
                 try
                 {
-                    await grain.AsReference<IGrainManagementExtension>().MigrateOnIdle();
+                    // Past half the time, deactivate instead: the next call (this one, with the hint) places it anew.
+                    var management = grain.AsReference<IGrainManagementExtension>();
+                    await (DateTime.UtcNow < halfway ? management.MigrateOnIdle() : management.DeactivateOnIdle());
                 }
                 finally
                 {

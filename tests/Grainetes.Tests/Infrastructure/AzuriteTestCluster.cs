@@ -14,7 +14,7 @@ public sealed class AzuriteTestCluster : IAsyncDisposable
 {
     public const string ConnectionStringKey = "GrainetesTest:ConnectionString";
 
-    private readonly AzuriteProcess azurite;
+    private AzuriteProcess azurite;
     private readonly string dataDirectory;
 
     private AzuriteTestCluster(AzuriteProcess azurite, string dataDirectory, TestCluster cluster)
@@ -48,6 +48,17 @@ public sealed class AzuriteTestCluster : IAsyncDisposable
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return new AzuriteTestCluster(azurite, dataDirectory, cluster);
+    }
+
+    /// <summary>Stops the cluster's Azurite (gracefully), leaving its data for <see cref="StartStorageAsync"/>.</summary>
+    public Task StopStorageAsync() => azurite.StopAsync();
+
+    /// <summary>Starts the cluster's Azurite again on the same port and data, so the silos' connection string still holds.</summary>
+    public async Task StartStorageAsync()
+    {
+        var port = azurite.Port;
+        await azurite.DisposeAsync();
+        azurite = await AzuriteProcess.StartAsync(AzuriteInstallation.Locate().PackageDirectory, dataDirectory, port, NullLogger.Instance);
     }
 
     public async ValueTask DisposeAsync()
