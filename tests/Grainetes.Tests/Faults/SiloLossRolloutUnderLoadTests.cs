@@ -31,7 +31,7 @@ public sealed class SiloLossRolloutUnderLoadTests(ITestOutputHelper output) : IA
 
     // Unthrottled, six writers saturate this machine's Azurite (about 300 writes/s) and starve the rollout's own writes
     // for tens of seconds; a short think time keeps the load heavy but leaves the rollout room to finish in bounds.
-    private static readonly TimeSpan ThinkTime = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan ThinkTime = TimeSpan.FromMilliseconds(50);
     private AzuriteTestCluster? host;
 
     private TestCluster Cluster => host!.Cluster;

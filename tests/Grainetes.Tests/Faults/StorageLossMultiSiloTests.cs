@@ -56,14 +56,12 @@ public sealed class StorageLossMultiSiloTests(ITestOutputHelper output) : IAsync
         Assert.Equal(2, silos.Count);
 
         await host!.StopStorageAsync();
-        var answers = new List<string>();
         var outage = System.Diagnostics.Stopwatch.StartNew();
-        for (var i = 0; i < Names; i++)
+        var answers = await Task.WhenAll(grains.Select(async (grain, i) =>
         {
-            var error = await Assert.ThrowsAnyAsync<Exception>(() => grains[i].Update(ConfigMap($"c{i}", "during", acknowledged[i]), WriteOptions.Default));
-            answers.Add(error is ApiException api ? api.Code.ToString(System.Globalization.CultureInfo.InvariantCulture) : error.GetType().Name);
-        }
-
+            var error = await Assert.ThrowsAnyAsync<Exception>(() => grain.Update(ConfigMap($"c{i}", "during", acknowledged[i]), WriteOptions.Default));
+            return error is ApiException api ? api.Code.ToString(System.Globalization.CultureInfo.InvariantCulture) : error.GetType().Name;
+        }));
         output.WriteLine($"during the outage ({outage.ElapsedMilliseconds} ms for {Names} writes): {string.Join(", ", answers.GroupBy(a => a).Select(g => $"{g.Key}×{g.Count()}"))}");
         Assert.All(answers, a => Assert.Equal("503", a));
 
