@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Grainetes.Abstractions.Controllers;
 using Grainetes.Tests.EndToEnd;
 using Grainetes.Tests.Infrastructure;
+using Orleans.Core.Internal;
+using Orleans.Runtime.Placement;
 using Orleans.TestingHost;
 using Xunit.Abstractions;
 using static Grainetes.Tests.Controllers.Workloads;
@@ -132,6 +134,32 @@ public sealed class SiloLossRolloutTests(ITestOutputHelper output) : IAsyncLifet
     private static string Image(JsonObject pod) => (string)pod["spec"]!["containers"]![0]!["image"]!;
 
     /// <summary>Migrates an activation to <paramref name="silo"/> (Orleans' placement hint) and waits until it lives there.</summary>
-    private async Task MoveAsync(IAddressable grain, SiloAddress silo, string what) =>
-        Assert.True(await ActivationMover.TryMoveAsync(Grains, grain, silo, Deadline), what + " on the silo to kill");
+    private async Task MoveAsync(IAddressable grain, SiloAddress silo, string what)
+    {
+        var management = Grains.GetGrain<IManagementGrain>(0);
+        await Poll.UntilAsync(
+            async () =>
+            {
+                var at = await management.GetActivationAddress(grain);
+                if (silo.Equals(at))
+                {
+                    return true;
+                }
+
+                RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
+                try
+                {
+                    await grain.AsReference<IGrainManagementExtension>().MigrateOnIdle();
+                }
+                finally
+                {
+                    RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+                }
+
+                return false;
+            },
+            ok => ok,
+            Deadline,
+            what + " on the silo to kill");
+    }
 }

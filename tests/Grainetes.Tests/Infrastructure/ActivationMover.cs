@@ -14,7 +14,6 @@ internal static class ActivationMover
     {
         var directory = grains.GetGrain<IManagementGrain>(0);
         var deadline = DateTime.UtcNow + timeout;
-        var halfway = DateTime.UtcNow + (timeout / 2);
         while (true)
         {
             try
@@ -27,9 +26,7 @@ internal static class ActivationMover
                 RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
                 try
                 {
-                    // Past half the time, deactivate instead: the next call (this one, with the hint) places it anew.
-                    var management = grain.AsReference<IGrainManagementExtension>();
-                    await (DateTime.UtcNow < halfway ? management.MigrateOnIdle() : management.DeactivateOnIdle());
+                    await grain.AsReference<IGrainManagementExtension>().MigrateOnIdle();
                 }
                 finally
                 {
@@ -46,7 +43,7 @@ internal static class ActivationMover
                 return false;
             }
 
-            await Task.Delay(200);
+            await Task.Delay(100);
         }
     }
 }
