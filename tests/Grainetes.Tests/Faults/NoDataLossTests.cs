@@ -1,10 +1,8 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Grainetes.Abstractions.Store;
 using Grainetes.Tests.Controllers;
 using Grainetes.Tests.EndToEnd;
 using Grainetes.Tests.Infrastructure;
-using Grainetes.Machinery.Errors;
 using Orleans.Core.Internal;
 using Orleans.Runtime.Placement;
 using Orleans.TestingHost;
@@ -43,18 +41,12 @@ public sealed class NoDataLossTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task EveryAcknowledgedWriteSurvivesSilosKilledUnderConcurrentLoad()
     {
-        await Grains.GetGrain<IObjectGrain>(new ObjectKey("namespaces", "", Ns).GrainKey)
-            .Create(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = Ns } }.ToJsonString(), WriteOptions.Default);
+        var writers = new ConfigMapWriters(Grains, Ns, NamesPerWriter);
+        await writers.CreateNamespaceAsync();
         var startVersion = await Grains.GetGrain<IResourceCollectionGrain>("configmaps").CurrentResourceVersion();
 
-        var acknowledged = new ConcurrentDictionary<string, AcknowledgedWrite>(StringComparer.Ordinal);
-        var attempted = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
-        var violations = new ConcurrentQueue<string>();
-        var counts = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         using var stop = new CancellationTokenSource(LoadTime);
-        var writers = Enumerable.Range(0, Writers)
-            .Select(w => Task.Run(() => WriteAsync(w, acknowledged, attempted, violations, counts, stop.Token)))
-            .ToList();
+        var load = writers.RunAsync(Writers, stop.Token);
 
         // Hard kills of the secondary silo that runs the kind's collection grain (moved there first), each replaced
         // by a new silo, while the writers run: every kill cuts writes between their commit and their log entry.
@@ -69,34 +61,15 @@ public sealed class NoDataLossTests(ITestOutputHelper output) : IAsyncLifetime
             kills++;
         }
 
-        await Task.WhenAll(writers);
-        output.WriteLine($"kills: {kills}; operations: {string.Join(", ", counts.OrderBy(c => c.Key).Select(c => $"{c.Key}={c.Value}"))}");
-        Assert.True(violations.IsEmpty, string.Join("\n", violations));
+        await load;
+        output.WriteLine($"kills: {kills}; operations: {writers.Summary}");
+        Assert.True(writers.Violations.IsEmpty, string.Join("\n", writers.Violations));
         Assert.True(kills >= 2, "the load ended before two silos were killed");
-        Assert.True(counts.GetValueOrDefault("ack") > 50, "too few acknowledged writes to prove anything");
+        Assert.True(writers.Counts.GetValueOrDefault("ack") > 50, "too few acknowledged writes to prove anything");
 
-        // Every acknowledged write is there exactly as acknowledged; deletes are absent.
-        foreach (var ack in acknowledged.Values)
-        {
-            var json = await RetryAsync(() => Grains.GetGrain<IObjectGrain>(new ObjectKey("configmaps", Ns, ack.Name).GrainKey).Get());
-            if (ack.Deleted)
-            {
-                Assert.True(json is null, $"{ack.Name} was deleted at {ack.ResourceVersion} but reads {json}");
-            }
-            else
-            {
-                Assert.True(json is not null, $"{ack.Name} acknowledged at {ack.ResourceVersion} is missing");
-                var obj = JsonNode.Parse(json)!;
-                Assert.Equal(ack.ResourceVersion, (string?)obj["metadata"]!["resourceVersion"]);
-                Assert.Equal(ack.Value, (string?)obj["data"]?["v"]);
-            }
-        }
-
-        // A list agrees with the objects.
-        var list = await RetryAsync(() => Grains.GetGrain<IResourceCollectionGrain>("configmaps").List(new ListRequest { Namespace = Ns }));
-        var listed = list.Items.Select(i => JsonNode.Parse(i)!).ToDictionary(o => (string)o["metadata"]!["name"]!, o => (string)o["metadata"]!["resourceVersion"]!);
-        var live = acknowledged.Values.Where(a => !a.Deleted).ToDictionary(a => a.Name, a => a.ResourceVersion);
-        Assert.Equal(live.OrderBy(p => p.Key), listed.OrderBy(p => p.Key));
+        // Every acknowledged write is there exactly as acknowledged (deletes absent), and a list agrees.
+        var list = await writers.AssertAcknowledgedAsync();
+        var live = writers.Live;
 
         // The change log, replayed from before the load, ends in the same state and holds only attempted values.
         var replayed = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -109,7 +82,7 @@ public sealed class NoDataLossTests(ITestOutputHelper output) : IAsyncLifetime
             foreach (var e in batch.Events)
             {
                 var value = (string?)JsonNode.Parse(e.Json)!["data"]?["v"];
-                Assert.True(value is not null && attempted.ContainsKey(value), $"the log holds {e.Type} {e.Name}@{e.ResourceVersion} with a value no writer sent: {value}");
+                Assert.True(value is not null && writers.Attempted.ContainsKey(value), $"the log holds {e.Type} {e.Name}@{e.ResourceVersion} with a value no writer sent: {value}");
                 if (e.Type == WatchEventType.Deleted)
                 {
                     replayed.Remove(e.Name);
@@ -125,92 +98,6 @@ public sealed class NoDataLossTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         Assert.Equal(live.OrderBy(p => p.Key), replayed.OrderBy(p => p.Key));
-    }
-
-    /// <summary>
-    /// One writer owns its names. A write that fails may or may not have committed: the writer reads the object back
-    /// and it must be either as last acknowledged or exactly as attempted, never anything else.
-    /// </summary>
-    private async Task WriteAsync(
-        int writer,
-        ConcurrentDictionary<string, AcknowledgedWrite> acknowledged,
-        ConcurrentDictionary<string, byte> attempted,
-        ConcurrentQueue<string> violations,
-        ConcurrentDictionary<string, int> counts,
-        CancellationToken stop)
-    {
-        var random = new Random(writer);
-        var seq = 0;
-        while (!stop.IsCancellationRequested)
-        {
-            var name = $"w{writer}-{random.Next(NamesPerWriter)}";
-            var grain = Grains.GetGrain<IObjectGrain>(new ObjectKey("configmaps", Ns, name).GrainKey);
-            acknowledged.TryGetValue(name, out var before);
-            var exists = before is { Deleted: false };
-            var value = $"w{writer}-{seq++}";
-            attempted[value] = 0;
-            var delete = exists && random.Next(4) == 0;
-            try
-            {
-                string json;
-                if (delete)
-                {
-                    json = (await grain.Delete(new DeleteOptions { PreconditionResourceVersion = before!.ResourceVersion })).Json;
-                }
-                else
-                {
-                    var body = ConfigMap(name, value, exists ? before!.ResourceVersion : null);
-                    json = exists ? await grain.Update(body, WriteOptions.Default) : await grain.Create(body, WriteOptions.Default);
-                }
-
-                var rv = (string)JsonNode.Parse(json)!["metadata"]!["resourceVersion"]!;
-                acknowledged[name] = new AcknowledgedWrite(name, delete ? null : value, rv, delete);
-                counts.AddOrUpdate("ack", 1, (_, n) => n + 1);
-            }
-            catch (Exception ex) when (ex is not ApiException { Code: not 503 })
-            {
-                counts.AddOrUpdate("failed", 1, (_, n) => n + 1);
-                var current = await RetryAsync(grain.Get);
-                var node = current is null ? null : JsonNode.Parse(current);
-                var currentValue = (string?)node?["data"]?["v"];
-                var currentRv = (string?)node?["metadata"]?["resourceVersion"];
-                var asBefore = before is null || before.Deleted ? current is null : currentRv == before.ResourceVersion && currentValue == before.Value;
-                var asAttempted = delete ? current is null : currentValue == value;
-                if (!asBefore && !asAttempted)
-                {
-                    violations.Enqueue($"{name}: after a failed write ({ex.GetType().Name}) it reads {current ?? "absent"}; acknowledged was {before}, attempted {(delete ? "delete" : value)}");
-                }
-
-                // What a read shows, a list (the change log's view) must show too, and soon: a stored change whose
-                // log entry was lost would otherwise stay invisible to lists and watches.
-                string? listed = null;
-                var consistentBy = DateTime.UtcNow.AddSeconds(30);
-                while ((listed = await ListedVersionAsync(name)) != currentRv && DateTime.UtcNow < consistentBy)
-                {
-                    await Task.Delay(200, CancellationToken.None);
-                }
-
-                if (listed != currentRv)
-                {
-                    violations.Enqueue($"{name}: after a failed write ({ex.GetType().Name}) it reads version {currentRv ?? "absent"} but lists as {listed ?? "absent"}");
-                }
-
-                // What is there now is what later writes build on, as a client re-reading would.
-                acknowledged[name] = current is null
-                    ? new AcknowledgedWrite(name, null, before?.ResourceVersion ?? "0", Deleted: true)
-                    : new AcknowledgedWrite(name, currentValue, currentRv!, Deleted: false);
-            }
-            catch (ApiException ex)
-            {
-                violations.Enqueue($"{name}: {ex.Code} {ex.Message} for a write its only writer expected to succeed");
-            }
-        }
-    }
-
-    private async Task<string?> ListedVersionAsync(string name)
-    {
-        var list = await RetryAsync(() => Grains.GetGrain<IResourceCollectionGrain>("configmaps").List(new ListRequest { Namespace = Ns, FieldSelector = "metadata.name=" + name }));
-        return list.Items.Count == 0 ? null : (string?)JsonNode.Parse(list.Items[0])!["metadata"]!["resourceVersion"];
     }
 
     /// <summary>
@@ -242,31 +129,5 @@ public sealed class NoDataLossTests(ITestOutputHelper output) : IAsyncLifetime
         return Cluster.SecondarySilos.FirstOrDefault(s => s.SiloAddress.Equals(at)) ?? target;
     }
 
-    private static string ConfigMap(string name, string value, string? resourceVersion)
-    {
-        var meta = new JsonObject { ["name"] = name, ["namespace"] = Ns };
-        if (resourceVersion is not null)
-        {
-            meta["resourceVersion"] = resourceVersion;
-        }
-
-        return new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["metadata"] = meta, ["data"] = new JsonObject { ["v"] = value } }.ToJsonString();
-    }
-
-    /// <summary>Reads through a silo's death: calls to a dead silo fail until membership declares it dead.</summary>
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> read)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            try
-            {
-                return await read();
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-            }
-        }
-    }
+    private static Task<T> RetryAsync<T>(Func<Task<T>> read) => ConfigMapWriters.RetryAsync(read);
 }

@@ -15,7 +15,7 @@ public sealed class AzuriteTestCluster : IAsyncDisposable
 {
     public const string ConnectionStringKey = "GrainetesTest:ConnectionString";
 
-    private readonly AzuriteProcess azurite;
+    private AzuriteProcess azurite;
     private readonly string dataDirectory;
     private readonly Func<Task<TestCluster>> deploy;
 
@@ -69,6 +69,17 @@ public sealed class AzuriteTestCluster : IAsyncDisposable
     {
         await StopAsync();
         Cluster = await deploy();
+    }
+
+    /// <summary>Stops the cluster's Azurite (gracefully), leaving its data for <see cref="StartStorageAsync"/>.</summary>
+    public Task StopStorageAsync() => azurite.StopAsync();
+
+    /// <summary>Starts the cluster's Azurite again on the same port and data, so the silos' connection string still holds.</summary>
+    public async Task StartStorageAsync()
+    {
+        var port = azurite.Port;
+        await azurite.DisposeAsync();
+        azurite = await AzuriteProcess.StartAsync(AzuriteInstallation.Locate().PackageDirectory, dataDirectory, port, NullLogger.Instance);
     }
 
     public async ValueTask DisposeAsync()

@@ -3,12 +3,12 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Grainetes.Host.Cli;
 using Grainetes.Host.Hosting;
 using Grainetes.Host.Security;
 using Grainetes.Tests.EndToEnd;
+using static Grainetes.Tests.MultiHost.MultiHostChecks;
 
 namespace Grainetes.Tests.MultiHost;
 
@@ -148,7 +148,7 @@ public sealed class MultiHostTests(MultiHostClusterFixture cluster) : IClassFixt
 
         // The dead node turns Ready=Unknown, its pods are evicted and replaced on the living hosts.
         await Poll.UntilAsync(() => TryAsync(() => ReadyByNodeAsync(survivor)), r => r?.GetValueOrDefault(victimNode) == "Unknown", Deadline, "the dead node Ready=Unknown");
-        var after = await WithDiagnosticsAsync(survivor, () => Poll.UntilAsync(() => TryAsync(() => PodsAsync(survivor)), p => p is not null && p.Count == 6 && p.All(x => x.Ready && x.Node != victimNode), TimeSpan.FromSeconds(180), "6 Ready pods on the living hosts"));
+        var after = await WithDiagnosticsAsync(cluster, survivor, "failover", () => Poll.UntilAsync(() => TryAsync(() => PodsAsync(survivor)), p => p is not null && p.Count == 6 && p.All(x => x.Ready && x.Node != victimNode), TimeSpan.FromSeconds(180), "6 Ready pods on the living hosts"));
         Assert.DoesNotContain(after!, p => before.Any(b => b.Name == p.Name && b.Node == victimNode));
 
         // Back with the same home: the node is Ready again and the processes of pods that are gone are removed.
@@ -162,87 +162,9 @@ public sealed class MultiHostTests(MultiHostClusterFixture cluster) : IClassFixt
         Assert.Equal(configMapsBefore, await ConfigMapsAsync(cluster.Kubectl(victim)));
     }
 
-    /// <summary>What the cluster looked like when a step timed out: pods, events and the hosts' warnings.</summary>
-    private async Task<T> WithDiagnosticsAsync<T>(Kubectl kubectl, Func<Task<T>> step)
-    {
-        try
-        {
-            return await step();
-        }
-        catch (TimeoutException ex)
-        {
-            var pods = await kubectl.RunAsync("get pods,replicasets,events -n failover -o wide");
-            var outputs = string.Join("\n", Enumerable.Range(0, MultiHostClusterFixture.HostCount).Select(i =>
-                $"--- host {i}:\n" + string.Join("\n", cluster.Output(i).Split('\n').Where(l => !l.StartsWith("info: Grainetes.Grains.Store", StringComparison.Ordinal)).TakeLast(60))));
-            throw new TimeoutException($"{ex.Message}\n{pods.Stdout}{pods.Stderr}\n{outputs}", ex);
-        }
-    }
-
     private static string Port() => FreePort.Next().ToString(CultureInfo.InvariantCulture);
 
-    private static async Task<T?> TryAsync<T>(Func<Task<T>> probe)
-        where T : class
-    {
-        try
-        {
-            return await probe();
-        }
-        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
-        {
-            return null;
-        }
-    }
+    private static Task<PodRows> PodsAsync(Kubectl kubectl) => MultiHostChecks.PodsAsync(kubectl, "failover", "spread");
 
-    private static async Task<Dictionary<string, string>> ReadyByNodeAsync(Kubectl kubectl)
-    {
-        var json = JsonNode.Parse((await kubectl.RunAsync("get nodes -o json", timeout: TimeSpan.FromSeconds(40))).EnsureSuccess().Stdout)!;
-        return json["items"]!.AsArray().ToDictionary(
-            n => (string)n!["metadata"]!["name"]!,
-            n => (string?)n!["status"]?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == "Ready")?["status"] ?? "");
-    }
-
-    private static async Task<PodRows> PodsAsync(Kubectl kubectl)
-    {
-        var json = JsonNode.Parse((await kubectl.RunAsync("get pods -n failover -l app=spread -o json", timeout: TimeSpan.FromSeconds(40))).EnsureSuccess().Stdout)!;
-        return json["items"]!.AsArray()
-            .Where(p => p!["metadata"]?["deletionTimestamp"] is null)
-            .Select(p => new PodRow(
-                (string)p!["metadata"]!["name"]!,
-                (string?)p["spec"]?["nodeName"],
-                (string?)p["status"]?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c?["type"] == "Ready")?["status"] == "True"))
-            .Aggregate(new PodRows(), (rows, row) =>
-            {
-                rows.Add(row);
-                return rows;
-            });
-    }
-
-    private sealed record PodRow(string Name, string? Node, bool Ready);
-
-    private sealed class PodRows : List<PodRow>
-    {
-        public override string ToString() => string.Join(", ", this);
-    }
-
-    private static async Task<SortedDictionary<string, string>> ConfigMapsAsync(Kubectl kubectl)
-    {
-        var json = JsonNode.Parse((await kubectl.RunAsync("get configmaps -n failover -o json", timeout: TimeSpan.FromSeconds(40))).EnsureSuccess().Stdout)!;
-        return new SortedDictionary<string, string>(json["items"]!.AsArray()
-            .Where(c => ((string)c!["metadata"]!["name"]!).StartsWith("kept-", StringComparison.Ordinal))
-            .ToDictionary(c => (string)c!["metadata"]!["name"]!, c => c!["metadata"]!["uid"] + "/" + c["metadata"]!["resourceVersion"] + "/" + c["data"]!.ToJsonString()), StringComparer.Ordinal);
-    }
-
-    /// <summary>The process runtime's containers under a home: their directories and main processes' pids.</summary>
-    private static List<(string Directory, int? Pid)> ProcessContainers(string home)
-    {
-        var root = Path.Combine(home, "process-runtime", "containers");
-        return !Directory.Exists(root)
-            ? []
-            : Directory.GetDirectories(root)
-                .Select(d => (d, int.TryParse(File.Exists(Path.Combine(d, "pid")) ? File.ReadAllText(Path.Combine(d, "pid")).Trim() : "", out var pid) ? pid : (int?)null))
-                .ToList();
-    }
-
-    private static bool IsAlive(int? pid) =>
-        pid is { } p && File.Exists($"/proc/{p}/stat") && !File.ReadAllText($"/proc/{p}/stat").Contains(") Z ", StringComparison.Ordinal);
+    private static Task<SortedDictionary<string, string>> ConfigMapsAsync(Kubectl kubectl) => ObjectsAsync(kubectl, "configmaps", "failover", "kept-");
 }
