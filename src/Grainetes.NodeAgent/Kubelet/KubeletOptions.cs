@@ -19,4 +19,10 @@ public sealed record KubeletOptions
 
     /// <summary>Used when neither the deletion nor the spec names a grace period.</summary>
     public TimeSpan DefaultGracePeriod { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often the files of Secret, ConfigMap and projected volumes are compared with their objects and refreshed
+    /// (Kubernetes refreshes them eventually too; subPath mounts of them are not refreshed).
+    /// </summary>
+    public TimeSpan VolumeRefreshPeriod { get; init; } = TimeSpan.FromSeconds(10);
 }

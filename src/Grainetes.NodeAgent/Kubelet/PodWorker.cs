@@ -29,6 +29,10 @@ public sealed class PodWorker
     private readonly List<ContainerRecord> initRecords = [];
     private readonly List<ContainerRecord> appRecords = [];
 
+    // A Secret volume's directory keeps other host users out; the files' own modes are the pod's to choose.
+    private const UnixFileMode SecretVolumeMode = (UnixFileMode)0b111_000_000;
+    private const UnixFileMode VolumeMode = (UnixFileMode)0b111_101_101;
+
     private volatile JsonObject pod;
     private volatile Snapshot snapshot = new([], ImmutableDictionary<string, (string?, string?)>.Empty);
     private PodSandbox? sandbox;
@@ -41,6 +45,10 @@ public sealed class PodWorker
     private volatile SyncProgress progress = new(0, DateTimeOffset.MinValue);
     private string? pendingTrace;
     private bool startupMeasured;
+    private bool volumesReady;
+    private DateTimeOffset volumesDueAt = DateTimeOffset.MinValue;
+    private TimeSpan? volumeRetryDelay;
+    private readonly Dictionary<string, string> mountErrors = new(StringComparer.Ordinal);
 
     public PodWorker(
         JsonObject pod,
@@ -213,7 +221,7 @@ public sealed class PodWorker
             {
                 sandbox = await runtime.EnsureSandboxAsync(SandboxSpec(current), cancellationToken);
             }
-            if (await SyncInitContainersAsync(current, cancellationToken))
+            if (await SyncVolumesAsync(current, cancellationToken) && await SyncInitContainersAsync(current, cancellationToken))
             {
                 await SyncAppContainersAsync(current, cancellationToken);
                 await RunProbesAsync(current, cancellationToken);
@@ -266,8 +274,9 @@ public sealed class PodWorker
 
         if (adoptedCount > 0)
         {
-            // Started by an earlier worker: its startup is not this worker's to measure.
+            // Started by an earlier worker: its startup is not this worker's to measure, and its volumes were written.
             startupMeasured = true;
+            volumesReady = true;
             PodWorkerLog.Adopted(logger, adoptedCount, Namespace, Name);
         }
     }
@@ -289,6 +298,71 @@ public sealed class PodWorker
                 };
             }
         }
+    }
+
+    /// <summary>
+    /// Writes the files of the pod's Secret, ConfigMap and projected volumes, and refreshes them every
+    /// <see cref="KubeletOptions.VolumeRefreshPeriod"/>. True once every one has been written, which containers wait
+    /// for (they show <c>ContainerCreating</c> and the pod a <c>FailedMount</c> event until then, retried with
+    /// back-off); a refresh that fails later leaves the last files in place and the containers running, as in Kubernetes.
+    /// </summary>
+    private async Task<bool> SyncVolumesAsync(JsonObject current, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (now < volumesDueAt) return volumesReady;
+        var projector = new VolumeProjector(host, Namespace);
+        var allWritten = true;
+        foreach (var volume in Objects(current, "spec", "volumes").Where(VolumeProjector.IsFileVolume))
+        {
+            var name = Str(volume, "name") ?? "";
+            string? error = null;
+            try
+            {
+                if (!sandbox!.VolumePaths.TryGetValue(name, out var directory))
+                {
+                    error = "the runtime made no directory for it";
+                }
+                else
+                {
+                    var files = await projector.ProjectAsync(volume, cancellationToken);
+                    var mode = VolumeProjector.HoldsSecrets(volume) ? SecretVolumeMode : VolumeMode;
+                    if (AtomicWriter.Write(directory, files, mode)) PodWorkerLog.VolumeWritten(logger, name, Namespace, Name);
+                }
+            }
+            catch (Exception e) when (e is VolumeMountException or IOException or UnauthorizedAccessException)
+            {
+                error = e.Message;
+            }
+
+            if (error is null)
+            {
+                mountErrors.Remove(name);
+                continue;
+            }
+
+            allWritten = false;
+            var message = $"MountVolume.SetUp failed for volume \"{name}\" : {error}";
+            if (mountErrors.GetValueOrDefault(name) != message)
+            {
+                mountErrors[name] = message;
+                PodWorkerLog.VolumeFailed(logger, name, Namespace, Name, error);
+                await EventAsync(current, "Warning", "FailedMount", message, null, cancellationToken);
+            }
+        }
+
+        if (allWritten || volumesReady)
+        {
+            volumesReady = true;
+            volumeRetryDelay = null;
+            volumesDueAt = now + options.VolumeRefreshPeriod;
+        }
+        else
+        {
+            volumeRetryDelay = volumeRetryDelay is { } last ? Min(last * 2, options.VolumeRefreshPeriod) : options.SyncPeriod;
+            volumesDueAt = now + volumeRetryDelay.Value;
+        }
+
+        return volumesReady;
     }
 
     /// <summary>Runs the init containers one after another; true once all have completed.</summary>
@@ -592,16 +666,20 @@ public sealed class PodWorker
 
             if (hostPath is null)
             {
-                // ConfigMap, Secret and projected volumes need files written for them, which no runtime here offers yet.
+                // A volume of a kind this node cannot provide (a persistent volume claim, say): the container runs without it.
                 continue;
             }
+
+            // The kubelet owns the files of Secret, ConfigMap and projected volumes: containers only read them.
+            var readOnly = Bool(mount, "readOnly")
+                || volumes.FirstOrDefault(v => Str(v, "name") == name) is { } fileVolume && VolumeProjector.IsFileVolume(fileVolume);
 
             if (Str(mount, "subPath") is { Length: > 0 } subPath)
             {
                 hostPath = Path.Combine(hostPath, subPath);
             }
 
-            mounts.Add(new VolumeMount(hostPath, mountPath, Bool(mount, "readOnly")));
+            mounts.Add(new VolumeMount(hostPath, mountPath, readOnly));
         }
 
         return new ContainerSpec
@@ -645,7 +723,8 @@ public sealed class PodWorker
             Namespace,
             Name,
             containers.SelectMany(Ports).Where(p => p.HostPort is not null).ToList(),
-            Objects(current, "spec", "volumes").Where(v => Node(v, "emptyDir") is not null).Select(v => Str(v, "name") ?? "").ToList());
+            Objects(current, "spec", "volumes").Where(v => Node(v, "emptyDir") is not null).Select(v => Str(v, "name") ?? "").ToList(),
+            Objects(current, "spec", "volumes").Where(VolumeProjector.IsFileVolume).Select(v => Str(v, "name") ?? "").ToList());
     }
 
     /// <summary>The kubelet's default when a spec has none: always pull <c>:latest</c> (or untagged), otherwise only when missing.</summary>
@@ -887,6 +966,7 @@ public sealed class PodWorker
     {
         var now = time.GetUtcNow();
         var next = now + options.SyncPeriod;
+        if (volumesDueAt > now && volumesDueAt < next) next = volumesDueAt;
         foreach (var record in initRecords.Concat(appRecords))
         {
             foreach (var at in new[] { record.RestartNotBefore, record.PullNotBefore, record.Startup?.NextDue, record.Liveness?.NextDue, record.Readiness?.NextDue })

@@ -27,4 +27,10 @@ internal static partial class PodWorkerLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pod {Namespace}/{Name} terminated")]
     public static partial void Terminated(ILogger logger, string @namespace, string name);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Wrote the files of volume {Volume} of pod {Namespace}/{Name}")]
+    public static partial void VolumeWritten(ILogger logger, string volume, string @namespace, string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not set up volume {Volume} of pod {Namespace}/{Name}: {Reason}")]
+    public static partial void VolumeFailed(ILogger logger, string volume, string @namespace, string name, string reason);
 }

@@ -118,6 +118,34 @@ public sealed class DockerPodTests(DockerClusterFixture docker) : IClassFixture<
         (await Kubectl.RunAsync($"delete pod busy -n {ns} --timeout=60s", timeout: TimeSpan.FromSeconds(70))).EnsureSuccess();
     }
 
+    [SkippableFact]
+    public async Task ASecretVolumeIsMountedReadOnlyIntoTheContainer()
+    {
+        Skip.IfNot(docker.Available, docker.Unavailable);
+        var ns = await NewNamespaceAsync();
+        (await Kubectl.RunAsync($"apply -n {ns} -f -", """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: creds}
+            stringData: {password: inside-docker}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: secretive}
+            spec:
+              terminationGracePeriodSeconds: 1
+              volumes: [{name: creds, secret: {secretName: creds, defaultMode: 0400}}]
+              containers:
+              - name: main
+                image: grainetes/busybox:test
+                command: [/bin/sh, -c, 'echo "password=$(cat /etc/creds/password) mode=$(stat -L -c %a /etc/creds/password) $(touch /etc/creds/x 2>/dev/null && echo writable || echo read-only)"; exec sleep 3600']
+                volumeMounts: [{name: creds, mountPath: /etc/creds}]
+            """)).EnsureSuccess();
+        var logs = await Poll.UntilAsync(() => Kubectl.RunAsync($"logs secretive -n {ns}"), r => r.Stdout.Contains("password="), TimeSpan.FromSeconds(90), "logs");
+        Assert.Equal("password=inside-docker mode=400 read-only", logs.Stdout.Trim());
+        (await Kubectl.RunAsync($"delete namespace {ns} --wait=false")).EnsureSuccess();
+    }
+
     private static async Task<string> RunDockerAsync(string arguments)
     {
         using var process = Process.Start(new ProcessStartInfo("docker", arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;

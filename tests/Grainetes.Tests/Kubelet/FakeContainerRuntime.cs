@@ -76,12 +76,22 @@ internal sealed class FakeContainerRuntime(TimeProvider time) : IContainerRuntim
 
     public Task<string> VersionAsync(CancellationToken cancellationToken) => Task.FromResult("fake://1.0");
 
-    public Task<PodSandbox> EnsureSandboxAsync(PodSandboxSpec spec, CancellationToken cancellationToken) =>
-        Task.FromResult(new PodSandbox(
-            spec.PodUid,
-            "sandbox-" + spec.PodUid,
-            PodIP,
-            spec.EmptyDirVolumes.ToDictionary(v => v, v => $"/var/fake/{spec.PodUid}/{v}")));
+    /// <summary>Where the directories of Secret, ConfigMap and projected volumes go (the kubelet writes real files there); set by tests that use them.</summary>
+    public string? FileVolumeRoot { get; set; }
+
+    public Task<PodSandbox> EnsureSandboxAsync(PodSandboxSpec spec, CancellationToken cancellationToken)
+    {
+        var paths = spec.EmptyDirVolumes.ToDictionary(v => v, v => $"/var/fake/{spec.PodUid}/{v}");
+        foreach (var volume in spec.FileVolumes ?? [])
+        {
+            if (FileVolumeRoot is null) continue;
+            var path = Path.Combine(FileVolumeRoot, spec.PodUid, volume);
+            Directory.CreateDirectory(path);
+            paths[volume] = path;
+        }
+
+        return Task.FromResult(new PodSandbox(spec.PodUid, "sandbox-" + spec.PodUid, PodIP, paths));
+    }
 
     public Task RemoveSandboxAsync(string podUid, CancellationToken cancellationToken)
     {

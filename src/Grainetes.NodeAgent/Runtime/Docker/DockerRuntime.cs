@@ -62,6 +62,14 @@ public sealed partial class DockerRuntime : IContainerRuntime, IDisposable
             volumes[name] = path;
         }
 
+        // The kubelet writes these volumes' files and sets their directories' modes itself.
+        foreach (var name in spec.FileVolumes ?? [])
+        {
+            var path = Path.Combine(_volumeRoot, SafeName(spec.PodUid), SafeName(name));
+            Directory.CreateDirectory(path);
+            volumes[name] = path;
+        }
+
         var existing = await FindSandboxAsync(spec.PodUid, cancellationToken).ConfigureAwait(false);
         string id;
         if (existing is null)

@@ -67,7 +67,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime
         var file = Path.Combine(dir, SandboxFile);
         var existing = await ReadJsonAsync(file, ProcessRuntimeJsonContext.Default.ProcessSandboxRecord, cancellationToken).ConfigureAwait(false);
         var volumes = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in spec.EmptyDirVolumes)
+        foreach (var name in spec.EmptyDirVolumes.Concat(spec.FileVolumes ?? []))
         {
             var path = Path.Combine(dir, "volumes", SafeName(name));
             Directory.CreateDirectory(path);
