@@ -32,6 +32,7 @@ public sealed class ResourceHandler(
     TimeProvider time,
     Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime)
 {
+    private const int MaxUnknownFieldWarnings = 20;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.MethodInfo> decoders = new();
 
     public async Task HandleAsync(HttpContext context, ResourceRequest request)
@@ -583,9 +584,10 @@ public sealed class ResourceHandler(
             throw ApiException.BadRequest(UnknownFieldDetector.FormatStrictDecodingError(unknown));
         }
 
-        foreach (var path in unknown)
+        // Kubernetes caps the warnings of one response too; a hostile body may name thousands of unknown fields.
+        foreach (var path in unknown.Take(MaxUnknownFieldWarnings))
         {
-            context.Response.Headers.Append("Warning", $"299 - \"unknown field \\\"{path.TrimStart('.')}\\\"\"");
+            context.Response.Headers.Append("Warning", WarningHeader.Format($"unknown field \"{path.TrimStart('.')}\""));
         }
     }
 

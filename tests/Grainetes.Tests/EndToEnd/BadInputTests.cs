@@ -57,6 +57,7 @@ public sealed class BadInputTests(ClusterFixture cluster)
                 ("bad JSON patch", HttpMethod.Patch, item, """[{"op":"explode","path":"/x"}]""", "application/json-patch+json"),
                 ("JSON patch on a missing path", HttpMethod.Patch, item, """[{"op":"replace","path":"/no/such/path","value":1}]""", "application/json-patch+json"),
                 ("apply without field manager", HttpMethod.Patch, item, """{"apiVersion":"v1","metadata":{"name":"keep"}}""", "application/apply-patch+yaml"),
+                ("unknown field named with a newline, strict", HttpMethod.Post, collection + "?fieldValidation=Strict", """{"metadata":{"name":"nl"},"bo\ngus":1}""", "application/json"),
                 ("merge patch renaming the object", HttpMethod.Patch, item, """{"metadata":{"name":"renamed"}}""", "application/merge-patch+json"),
                 ("JSON patch moving the object to another namespace", HttpMethod.Patch, item, """[{"op":"replace","path":"/metadata/namespace","value":"elsewhere"}]""", "application/json-patch+json"),
                 ("strategic merge patch setting labels to a string", HttpMethod.Patch, item, """{"metadata":{"labels":"oops"}}""", "application/strategic-merge-patch+json"),
@@ -152,6 +153,19 @@ public sealed class BadInputTests(ClusterFixture cluster)
         Assert.True(serverErrors.Count == 0, $"seed {seed}:\n" + string.Join("\n", serverErrors.Take(5)));
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
         Assert.Equal(before, await ChecksumAsync(ns));
+    }
+
+    [Fact]
+    public async Task UnknownFieldsNamedWithControlOrNonAsciiCharactersAreWarnedAboutNotA500()
+    {
+        // Found by the fuzz test: the field's name went raw into the Warning header, which Kestrel refuses.
+        var ns = await SeedAsync();
+        using var response = await Post($"/api/v1/namespaces/{ns}/configmaps", """{"metadata":{"name":"odd"},"bo\ngus":1,"\u0000x":2,"é":3}""");
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var warnings = response.Headers.GetValues("Warning").ToList();
+        Assert.Equal(3, warnings.Count);
+        Assert.Contains(warnings, w => w.Contains("bo\\\\u000agus", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.Contains("\\\\u00e9", StringComparison.Ordinal));
     }
 
     private Task<HttpResponseMessage> Post(string path, string body) =>
