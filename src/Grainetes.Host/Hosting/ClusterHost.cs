@@ -209,6 +209,7 @@ public static class ClusterHost
         builder.Services.Configure<Grainetes.NodeAgent.Metrics.MetricsOptions>(builder.Configuration.GetSection(Grainetes.NodeAgent.Metrics.MetricsOptions.SectionName));
         builder.Services.Configure<Grainetes.Grains.Controllers.HorizontalPodAutoscalerControllerOptions>(builder.Configuration.GetSection("HorizontalPodAutoscaler"));
         builder.Services.Configure<Grainetes.NodeAgent.Proxy.ProxyOptions>(builder.Configuration.GetSection(Grainetes.NodeAgent.Proxy.ProxyOptions.SectionName));
+        builder.Services.Configure<Grainetes.NodeAgent.Kubelet.KubeletOptions>(builder.Configuration.GetSection(Grainetes.NodeAgent.Kubelet.KubeletOptions.SectionName));
         builder.Services.AddGrainetesApiServer(o => o.AdvertisedAddress = new IPEndPoint(advertise, settings.ApiPort).ToString());
         if (!settings.InsecureHttp)
         {

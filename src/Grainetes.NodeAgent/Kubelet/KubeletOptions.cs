@@ -1,8 +1,10 @@
 namespace Grainetes.NodeAgent.Kubelet;
 
-/// <summary>The timings of a pod worker; the defaults are the kubelet's.</summary>
+/// <summary>The timings of a pod worker; the defaults are the kubelet's. Bound from the <c>Kubelet</c> section.</summary>
 public sealed record KubeletOptions
 {
+    public const string SectionName = "Kubelet";
+
     /// <summary>How often a worker re-syncs when nothing wakes it (container exits are only seen by polling).</summary>
     public TimeSpan SyncPeriod { get; init; } = TimeSpan.FromSeconds(1);
 
