@@ -201,7 +201,7 @@ public static class ClusterHost
             docker =>
             {
                 docker.VolumeRoot = Path.Combine(settings.Home, "volumes");
-                docker.Owner = DockerOwner(identity.Name, settings.Home);
+                docker.Owner = Grainetes.NodeAgent.Runtime.Docker.DockerOwner.For(identity.Name, settings.Home);
             },
             process => process.RootDirectory = Path.Combine(settings.Home, "process-runtime"));
         builder.Services.Configure<ApiServerOptions>(builder.Configuration.GetSection(ApiServerOptions.SectionName));
@@ -279,6 +279,4 @@ public static class ClusterHost
     }
 
     /// <summary>Node name plus a digest of the home directory: stable across restarts of this host, unique per cluster on one daemon.</summary>
-    private static string DockerOwner(string node, string home) =>
-        node + "." + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(home))))[..12];
 }

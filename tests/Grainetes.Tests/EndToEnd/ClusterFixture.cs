@@ -120,6 +120,12 @@ public sealed class ClusterFixture : IAsyncLifetime
         }
 
         await StopAsync();
+        if (Runtime == "docker")
+        {
+            // Pods of workload controllers come back after that delete; whatever this host left is removed by its label.
+            await RemoveContainersAsync(Grainetes.NodeAgent.Runtime.Docker.DockerOwner.For(Grainetes.Host.Hosting.NodeIdentity.Detect(null).Name, HomeDirectory));
+        }
+
         try
         {
             Directory.Delete(root, recursive: true);
@@ -127,6 +133,16 @@ public sealed class ClusterFixture : IAsyncLifetime
         catch (IOException)
         {
             // Best effort: a temp folder left behind harms nothing.
+        }
+    }
+
+    private static async Task RemoveContainersAsync(string owner)
+    {
+        using var docker = new Docker.DotNet.DockerClientConfiguration().CreateClient();
+        var label = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"io.grainetes.owner={owner}"] = true } };
+        foreach (var container in await docker.Containers.ListContainersAsync(new Docker.DotNet.Models.ContainersListParameters { All = true, Filters = label }))
+        {
+            await docker.Containers.RemoveContainerAsync(container.ID, new Docker.DotNet.Models.ContainerRemoveParameters { Force = true, RemoveVolumes = true });
         }
     }
 
