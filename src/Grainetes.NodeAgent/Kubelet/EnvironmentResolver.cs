@@ -170,55 +170,16 @@ internal sealed class EnvironmentResolver(IPodHost host, JsonObject pod, string?
     /// <summary>The key/value pairs of a ConfigMap or Secret, with Secret and binary data decoded from base64.</summary>
     private static IEnumerable<(string Key, string Value)> Entries(string resource, JsonObject obj)
     {
-        if (resource == "secrets")
-        {
-            if (Node(obj, "data") is JsonObject data)
-            {
-                foreach (var (key, value) in data)
-                {
-                    yield return (key, Decode(value));
-                }
-            }
-
-            // The API server folds stringData into data on every write; only a Secret stored before it did still has it.
-            if (Node(obj, "stringData") is JsonObject stringData)
-            {
-                foreach (var (key, value) in stringData)
-                {
-                    yield return (key, value?.GetValue<string>() ?? "");
-                }
-            }
-
-            yield break;
-        }
-
-        if (Node(obj, "data") is JsonObject cmData)
-        {
-            foreach (var (key, value) in cmData)
-            {
-                yield return (key, value is JsonValue v && v.TryGetValue<string>(out var s) ? s : "");
-            }
-        }
-
-        if (Node(obj, "binaryData") is JsonObject binary)
-        {
-            foreach (var (key, value) in binary)
-            {
-                yield return (key, Decode(value));
-            }
-        }
-    }
-
-    private static string Decode(JsonNode? value)
-    {
-        var text = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
+        Dictionary<string, byte[]> entries;
         try
         {
-            return Encoding.UTF8.GetString(Convert.FromBase64String(text));
+            entries = ConfigDataEntries.Read(resource, obj);
         }
         catch (FormatException)
         {
             throw new ContainerConfigException("secret data is not valid base64");
         }
+
+        return entries.Select(e => (e.Key, Encoding.UTF8.GetString(e.Value)));
     }
 }

@@ -63,7 +63,16 @@ internal sealed class VolumeProjector(IPodHost host, string @namespace)
             throw new VolumeMountException($"{(resource == "secrets" ? "secret" : "configmap")} \"{name}\" not found");
         }
 
-        var entries = Entries(resource, obj);
+        Dictionary<string, byte[]> entries;
+        try
+        {
+            entries = ConfigDataEntries.Read(resource, obj);
+        }
+        catch (FormatException)
+        {
+            throw new VolumeMountException("data is not valid base64");
+        }
+
         var items = Objects(source, "items").ToList();
         if (items.Count == 0)
         {
@@ -94,51 +103,4 @@ internal sealed class VolumeProjector(IPodHost host, string @namespace)
     }
 
     private static UnixFileMode Mode(long? mode) => (UnixFileMode)((mode ?? DefaultMode) & 0b111_111_111);
-
-    /// <summary>A Secret's or ConfigMap's keys and bytes: Secret data and ConfigMap binaryData decoded from base64.</summary>
-    private static Dictionary<string, byte[]> Entries(string resource, JsonObject obj)
-    {
-        var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        if (resource == "secrets")
-        {
-            foreach (var (key, value) in Node(obj, "data") as JsonObject ?? [])
-            {
-                entries[key] = Decode(value);
-            }
-
-            // The API server folds stringData into data on every write; only a Secret stored before it did still has it.
-            foreach (var (key, value) in Node(obj, "stringData") as JsonObject ?? [])
-            {
-                entries[key] = Encoding.UTF8.GetBytes(Text(value));
-            }
-
-            return entries;
-        }
-
-        foreach (var (key, value) in Node(obj, "data") as JsonObject ?? [])
-        {
-            entries[key] = Encoding.UTF8.GetBytes(Text(value));
-        }
-
-        foreach (var (key, value) in Node(obj, "binaryData") as JsonObject ?? [])
-        {
-            entries[key] = Decode(value);
-        }
-
-        return entries;
-    }
-
-    private static string Text(JsonNode? value) => value is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
-
-    private static byte[] Decode(JsonNode? value)
-    {
-        try
-        {
-            return Convert.FromBase64String(Text(value));
-        }
-        catch (FormatException)
-        {
-            throw new VolumeMountException("data is not valid base64");
-        }
-    }
 }
