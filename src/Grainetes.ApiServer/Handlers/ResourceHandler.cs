@@ -399,13 +399,7 @@ public sealed class ResourceHandler(
             }
 
             var live = VersionConversion.FromStorage(type, JsonNode.Parse(liveJson)!.AsObject());
-            var patched = patchType switch
-            {
-                "application/merge-patch+json" => Grainetes.Machinery.Patching.JsonMergePatch.Apply(live, RequireObject(patch)),
-                "application/strategic-merge-patch+json" => Grainetes.Machinery.Patching.StrategicMergePatch.Apply(live, RequireObject(patch), type.ModelType),
-                "application/json-patch+json" => Grainetes.Machinery.Patching.JsonPatch.Apply(live, patch as JsonArray ?? throw ApiException.BadRequest("a JSON patch must be an array of operations")),
-                _ => Grainetes.Machinery.Patching.ServerSideApply.Apply(live, RequireObject(patch), type.ModelType, options.FieldManager ?? "unknown"),
-            };
+            var patched = Grainetes.Machinery.Patching.PatchApplier.Apply(live, patchType, patch, type.ModelType, options.FieldManager);
             Grainetes.Machinery.Patching.PatchedIdentity.Require(patched, request.Name!, request.Namespace);
             try
             {
@@ -418,9 +412,6 @@ public sealed class ResourceHandler(
             }
         }
     }
-
-    private static JsonObject RequireObject(JsonNode patch) =>
-        patch as JsonObject ?? throw ApiException.BadRequest("the patch must be a JSON object");
 
     private async Task DeleteAsync(HttpContext context, ResourceRequest request)
     {

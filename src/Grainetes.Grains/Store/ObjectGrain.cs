@@ -168,15 +168,7 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
 
         var target = options.Subresource == "scale" ? ScaleSubresource.ToScale(live) : live.DeepClone().AsObject();
         var targetModel = options.Subresource == "scale" ? typeof(k8s.Models.V1Scale) : type.ModelType;
-        JsonObject patched = patchType switch
-        {
-            "application/merge-patch+json" => JsonMergePatch.Apply(target, RequireObject(patchNode)),
-            "application/strategic-merge-patch+json" => StrategicMergePatch.Apply(target, RequireObject(patchNode), targetModel),
-            "application/json-patch+json" => JsonPatch.Apply(target, patchNode as JsonArray ?? throw ApiException.BadRequest("a JSON patch must be an array of operations")),
-            _ when patchType.StartsWith("application/apply-patch", StringComparison.Ordinal) =>
-                ServerSideApply.Apply(target, RequireObject(patchNode), targetModel, options.FieldManager ?? "unknown"),
-            _ => throw ApiException.UnsupportedMediaType(patchType),
-        };
+        var patched = PatchApplier.Apply(target, patchType, patchNode, targetModel, options.FieldManager);
 
         PatchedIdentity.Require(patched, key.Name, key.Namespace);
         if (options.Subresource == "scale")
@@ -654,9 +646,6 @@ public sealed partial class ObjectGrain : Grain, IObjectGrain
             obj.Remove(name);
         }
     }
-
-    private static JsonObject RequireObject(JsonNode? node) =>
-        node as JsonObject ?? throw ApiException.BadRequest("the patch must be a JSON object");
 
     private static JsonObject Parse(string json)
     {
