@@ -61,7 +61,7 @@ public sealed class ClockSkewTests(ITestOutputHelper output) : IAsyncLifetime
         var firstRenewals = new Dictionary<string, string?>();
         foreach (var name in nodes)
         {
-            firstRenewals[name] = await RenewTimeAsync(name);
+            firstRenewals[name] = await LeaseRenewTimeAsync(Grains, name);
         }
 
         var observeUntil = DateTime.UtcNow + 3 * Grace;
@@ -85,7 +85,7 @@ public sealed class ClockSkewTests(ITestOutputHelper output) : IAsyncLifetime
 
         foreach (var name in nodes)
         {
-            Assert.NotEqual(firstRenewals[name], await RenewTimeAsync(name));
+            Assert.NotEqual(firstRenewals[name], await LeaseRenewTimeAsync(Grains, name));
         }
 
         // The ghost stops renewing: the controller must still notice.
@@ -98,15 +98,9 @@ public sealed class ClockSkewTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    /// <summary>The test cluster's silo names ("Primary", "Secondary_1") made valid node names.</summary>
-    private static string NodeName(string siloName) => siloName.ToLowerInvariant().Replace('_', '-');
-
     private Task RenewGhostAsync() =>
         Grains.GetGrain<IObjectGrain>(new ObjectKey("leases.coordination.k8s.io", "kube-node-lease", "ghost").GrainKey)
             .Patch(new JsonObject { ["spec"] = new JsonObject { ["renewTime"] = Micro(DateTimeOffset.UtcNow) } }.ToJsonString(), new WriteOptions { PatchType = "application/merge-patch+json" });
-
-    private async Task<string?> RenewTimeAsync(string node) =>
-        (string?)(await GetAsync("leases.coordination.k8s.io", "kube-node-lease", node))?["spec"]?["renewTime"];
 
     private Task CreateAsync(string resource, string ns, string name, JsonObject body) => StoredObjects.CreateAsync(Grains, resource, ns, name, body);
 
@@ -118,13 +112,12 @@ public sealed class ClockSkewTests(ITestOutputHelper output) : IAsyncLifetime
         public void Configure(ISiloBuilder siloBuilder)
         {
             var config = siloBuilder.Configuration;
-            var siloName = config["Orleans:Name"] ?? config["Name"] ?? config["SiloName"] ?? config["Orleans:SiloName"]
-                ?? throw new InvalidOperationException("the test cluster names no silo; keys: " + string.Join(", ", config.AsEnumerable().Select(p => p.Key).Where(k => k.Contains("name", StringComparison.OrdinalIgnoreCase))));
-            var skew = TimeSpan.FromSeconds(siloName.Contains("Primary", StringComparison.OrdinalIgnoreCase) ? 5 : -5);
+            var nodeName = NodeNameOf(config);
+            var skew = TimeSpan.FromSeconds(nodeName.Contains("primary", StringComparison.Ordinal) ? 5 : -5);
             siloBuilder.AddGrainetesGrains(o => o.ConnectionString = siloBuilder.Configuration[AzuriteTestCluster.ConnectionStringKey]!);
             siloBuilder.AddGrainetesNodeAgent(o =>
             {
-                o.NodeName = NodeName(siloName);
+                o.NodeName = nodeName;
                 o.HostIP = "127.0.0.1";
                 o.LeaseRenewInterval = TimeSpan.FromSeconds(3);
             });

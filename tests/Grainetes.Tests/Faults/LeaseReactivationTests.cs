@@ -12,6 +12,7 @@ using Grainetes.Tests.Kubelet;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Core.Internal;
 using Orleans.TestingHost;
+using static Grainetes.Tests.Infrastructure.StoredObjects;
 
 namespace Grainetes.Tests.Faults;
 
@@ -46,7 +47,7 @@ public sealed class LeaseReactivationTests : IAsyncLifetime
             await Grains.GetGrain<IObjectGrain>(new ObjectKey("nodes", "", name).GrainKey).Create(
                 new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Node", ["metadata"] = new JsonObject { ["name"] = name }, ["spec"] = new JsonObject() }.ToJsonString(),
                 WriteOptions.Default);
-            await Poll.UntilAsync(() => RenewTimeAsync(name), r => r is not null, TimeSpan.FromSeconds(60), $"node {name}'s first lease");
+            await Poll.UntilAsync(() => LeaseRenewTimeAsync(Grains, name), r => r is not null, TimeSpan.FromSeconds(60), $"node {name}'s first lease");
         }
 
         await Grains.GetGrain<INodeLifecycleControllerGrain>("default").Start();
@@ -68,7 +69,7 @@ public sealed class LeaseReactivationTests : IAsyncLifetime
             {
                 foreach (var name in nodes)
                 {
-                    AssertReady(await GetAsync("nodes", "", name), name);
+                    AssertReady(await GetAsync(Grains, "nodes", "", name), name);
                 }
 
                 await Task.Delay(200);
@@ -78,15 +79,15 @@ public sealed class LeaseReactivationTests : IAsyncLifetime
         // The first renewal of a new activation is persisted: a lease grain reactivated after it shows that renewal,
         // not the row of up to a minute before.
         var node = nodes[0];
-        var before = DateTimeOffset.Parse((await RenewTimeAsync(node))!, CultureInfo.InvariantCulture);
+        var before = DateTimeOffset.Parse((await LeaseRenewTimeAsync(Grains, node))!, CultureInfo.InvariantCulture);
         await Lease(node).AsReference<IGrainManagementExtension>().DeactivateOnIdle();
         await Poll.UntilAsync(
-            async () => DateTimeOffset.Parse((await RenewTimeAsync(node))!, CultureInfo.InvariantCulture),
+            async () => DateTimeOffset.Parse((await LeaseRenewTimeAsync(Grains, node))!, CultureInfo.InvariantCulture),
             r => r > before,
             TimeSpan.FromSeconds(60),
             "a renewal after the reactivation");
         await Lease(node).AsReference<IGrainManagementExtension>().DeactivateOnIdle();
-        var reloaded = DateTimeOffset.Parse((await RenewTimeAsync(node))!, CultureInfo.InvariantCulture);
+        var reloaded = DateTimeOffset.Parse((await LeaseRenewTimeAsync(Grains, node))!, CultureInfo.InvariantCulture);
         Assert.True(reloaded > before, $"the reactivated lease went back to {reloaded:O}, not after {before:O}");
         Assert.True(moves >= 8, $"only {moves} rounds of moves");
     }
@@ -102,27 +103,17 @@ public sealed class LeaseReactivationTests : IAsyncLifetime
     private IObjectGrain Lease(string node) =>
         Grains.GetGrain<IObjectGrain>(new ObjectKey("leases.coordination.k8s.io", "kube-node-lease", node).GrainKey);
 
-    private async Task<string?> RenewTimeAsync(string node) =>
-        (string?)(await Lease(node).Get() is { } json ? JsonNode.Parse(json)?["spec"]?["renewTime"] : null);
-
-    private async Task<JsonObject?> GetAsync(string resource, string ns, string name) =>
-        await Grains.GetGrain<IObjectGrain>(new ObjectKey(resource, ns, name).GrainKey).Get() is { } json ? JsonNode.Parse(json)!.AsObject() : null;
-
-    /// <summary>The test cluster's silo names ("Primary", "Secondary_1") made valid node names.</summary>
-    private static string NodeName(string siloName) => siloName.ToLowerInvariant().Replace('_', '-');
-
     /// <summary>Each silo is a node named after the silo, renewing its lease every 2 s under an 8 s grace.</summary>
     private sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder)
         {
             var config = siloBuilder.Configuration;
-            var siloName = config["Orleans:Name"] ?? config["Name"] ?? config["SiloName"] ?? config["Orleans:SiloName"]
-                ?? throw new InvalidOperationException("the test cluster names no silo");
+            var nodeName = NodeNameOf(config);
             siloBuilder.AddGrainetesGrains(o => o.ConnectionString = siloBuilder.Configuration[AzuriteTestCluster.ConnectionStringKey]!);
             siloBuilder.AddGrainetesNodeAgent(o =>
             {
-                o.NodeName = NodeName(siloName);
+                o.NodeName = nodeName;
                 o.HostIP = "127.0.0.1";
                 o.LeaseRenewInterval = TimeSpan.FromSeconds(2);
             });

@@ -27,4 +27,16 @@ internal static class StoredObjects
 
     /// <summary>A time as a lease's <c>renewTime</c> holds it (Kubernetes' MicroTime).</summary>
     public static string Micro(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>A node's lease <c>renewTime</c>, or null when it has no lease yet.</summary>
+    public static async Task<string?> LeaseRenewTimeAsync(IGrainFactory grains, string node) =>
+        (string?)(await GetAsync(grains, "leases.coordination.k8s.io", "kube-node-lease", node))?["spec"]?["renewTime"];
+
+    /// <summary>A TestingHost silo's name ("Primary", "Secondary_1") made a valid node name.</summary>
+    public static string NodeName(string siloName) => siloName.ToLowerInvariant().Replace('_', '-');
+
+    /// <summary>The node name of the silo a TestingHost configuration belongs to.</summary>
+    public static string NodeNameOf(Microsoft.Extensions.Configuration.IConfiguration config) =>
+        NodeName(config["Orleans:Name"] ?? config["Name"] ?? config["SiloName"] ?? config["Orleans:SiloName"]
+            ?? throw new InvalidOperationException("the test cluster names no silo"));
 }
